@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from './config/errors.js';
+import { parseDuration } from './config/duration.js';
+import { parseServerAddress } from './probe/server-address.js';
+import { checkConfigCommand } from './commands/check-config.js';
+import { probeCommand } from './commands/probe.js';
+import { scanCommand } from './commands/scan.js';
+import { serveCommand } from './commands/serve.js';
+import { UsageError } from './commands/usage-error.js';
+import { createLogger, LEVELS, type Level } from './logger.js';
+import { VERSION } from './version.js';
+
+const out = (s: string): void => void process.stdout.write(s);
+const err = (s: string): void => void process.stderr.write(s);
+
+/** Builds the command line (DESIGN section 1); each action resolves to an exit code. */
+function buildProgram(setExit: (code: Promise<number> | number) => void): Command {
+  const program = new Command('ptr-exporter')
+    .description('Prometheus exporter for forward-confirmed reverse DNS of mail servers\' sending IPs and SMTP rejections in MTA logs')
+    .version(VERSION, '--version')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err });
+
+  program.command('serve', { isDefault: true })
+    .description('run the exporter')
+    .option('--config <file>', 'config file (YAML); without it the default config is used')
+    .option('--web.listen-address <host:port>', 'address to listen on')
+    .option('--web.config.file <file>', 'exporter-toolkit web config (TLS, basic auth)')
+    .addOption(new Option('--log.level <level>', 'log level').choices([...LEVELS]).default('info'))
+    .addOption(new Option('--log.format <format>', 'log format').choices(['logfmt', 'json']).default('logfmt'))
+    .action((o: Record<string, string | undefined>) => {
+      const logger = createLogger(o['log.level'] as Level, o['log.format'] as 'logfmt' | 'json');
+      setExit(serveCommand({
+        configFile: o.config ?? null,
+        overrides: { listenAddress: o['web.listenAddress'], webConfigFile: o['web.config.file'] },
+        logger,
+      }));
+    });
+
+  program.command('probe')
+    .description('probe the IPs once and print a verdict per IP; exit 0 when all pass, 1 otherwise')
+    .argument('<ip...>', 'IP addresses to probe')
+    .option('--dns.server <host[:port]>', 'DNS server to ask (repeatable); default: the system resolvers', collectServer, [])
+    .option('--helo <name>', 'the name the MTA announces; the PTR name must equal it')
+    .option('--timeout <duration>', 'timeout per DNS query', durationArg, 2000)
+    .option('--json', 'print JSON')
+    .action((ips: string[], o: { 'dns.server': string[]; helo?: string; timeout: number; json?: boolean }) => {
+      setExit(probeCommand(ips, {
+        dns: { servers: o['dns.server'], timeoutMs: o.timeout, attempts: 2 },
+        helo: o.helo ? o.helo.toLowerCase().replace(/\.$/, '') : null,
+        json: o.json === true,
+      }, out));
+    });
+
+  program.command('scan')
+    .description('read whole log files (or - for stdin) once and print the rejection summary')
+    .argument('<file...>', 'log files, or - for standard input')
+    .addOption(new Option('--format <format>', 'log format').choices(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd']).default('auto'))
+    .option('--json', 'print JSON')
+    .action((files: string[], o: { format: string; json?: boolean }) => {
+      setExit(scanCommand(files, { format: o.format as 'auto', json: o.json === true }, out, err));
+    });
+
+  program.command('check-config')
+    .description('validate a config file; exit 0 or 2')
+    .argument('<file>', 'config file')
+    .action((file: string) => setExit(checkConfigCommand(file, out, err)));
+
+  return program;
+}
+
+function collectServer(value: string, previous: string[]): string[] {
+  if (parseServerAddress(value) === null) throw new InvalidArgumentError('expected HOST, HOST:PORT or [IPv6]:PORT with an IP address as HOST.');
+  return [...previous, value];
+}
+
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new InvalidArgumentError('expected a duration like 500ms, 2s or 1m.');
+  return ms;
+}
+
+/** Parses argv, runs the command and returns its exit code (0 ok, 1 problem found, 2 bad usage or config). */
+export async function main(argv: string[]): Promise<number> {
+  let result: Promise<number> | number = 0;
+  try {
+    await buildProgram((code) => { result = code; }).parseAsync(argv, { from: 'user' });
+    return await result;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof ConfigError) {
+      err(`error: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    err(`fatal: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,25 @@
+import { SingleBar } from 'cli-progress';
+import { formatScanTable, scanFiles } from '../logs/scan.js';
+import type { LogFormat } from '../logs/types.js';
+
+/** Options of `scan`. */
+export interface ScanOptions { format: LogFormat | 'auto'; json: boolean }
+
+/** `scan FILE...`: reads the files once and prints the rejection summary; exit 0. */
+export async function scanCommand(files: string[], opts: ScanOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'scanning [{bar}] {percentage}% {value}/{total} bytes', hideCursor: true }) : null;
+  bar?.start(1, 0);
+  try {
+    const report = await scanFiles(files, {
+      format: opts.format,
+      onProgress: bar ? (done, total) => { bar.setTotal(Math.max(total, 1)); bar.update(done); } : undefined,
+    });
+    bar?.stop();
+    out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatScanTable(report));
+    return 0;
+  } catch (e) {
+    bar?.stop();
+    err(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,76 @@
+import type { ConfigOverrides } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
+import { parseListenAddress } from '../config/listen-address.js';
+import { ConfigError } from '../config/errors.js';
+import { Exporter } from '../exporter/exporter.js';
+import type { Logger } from '../logger.js';
+import { buildServer } from '../server/app.js';
+import { WebConfigWatcher } from '../server/web-config-watch.js';
+import { VERSION } from '../version.js';
+
+/** Options of `serve`. */
+export interface ServeOptions { configFile: string | null; overrides: ConfigOverrides; logger: Logger }
+
+/**
+ * Runs the exporter until SIGTERM or SIGINT; SIGHUP and POST /-/reload re-read the config and the web config.
+ * The web config file is also polled each second (see WebConfigWatcher). Resolves to the exit code.
+ * Config or web config problems at start throw ConfigError (exit 2).
+ */
+export async function serveCommand({ configFile, overrides, logger }: ServeOptions): Promise<number> {
+  const config = loadConfig(configFile, overrides);
+  const webFile = config.web.configFile;
+  const web = webFile === '' ? null : await WebConfigWatcher.open(webFile, logger);
+  const exporter = new Exporter(config, VERSION, logger);
+  const reload = async (): Promise<string | null> => {
+    const webCheck = web ? await web.check() : 'unchanged';
+    try {
+      const next = loadConfig(configFile, overrides);
+      if (next.web.configFile !== webFile) logger.warn('web.config_file changed: that needs a restart; the running web config stays', { running: webFile, configured: next.web.configFile });
+      await exporter.reload(next);
+      logger.info('config reloaded', { file: configFile ?? 'default' });
+      if (webCheck !== 'rejected') return null;
+      exporter.reloadFailed();
+      return `web config not reloaded, the running one stays: ${web!.error ?? 'unknown error'}`;
+    } catch (err) {
+      exporter.reloadFailed();
+      const text = err instanceof ConfigError ? err.message : String(err);
+      logger.error('config reload failed; keeping the running config', { error: text });
+      return text;
+    }
+  };
+  const app = buildServer({ exporter, reload, web, onTlsRefused: (reason) => logger.debug('TLS connection closed', { reason }) });
+  const listen = parseListenAddress(config.web.listenAddress)!;
+  await exporter.start();
+  try {
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await exporter.stop();
+    throw new ConfigError('web.listen_address', [`cannot listen on ${config.web.listenAddress}: ${(err as Error).message}`]);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : listen.port;
+  web?.start();
+  const tls = web?.current.tls != null;
+  logger.info('listening', {
+    version: VERSION, address: `${listen.host}:${port}`, tls, http2: tls && web!.config.http2,
+    basic_auth: (web?.config.users.size ?? 0) > 0, web_config_file: web?.current.path ?? '', telemetry_path: config.web.telemetryPath, targets: config.targets.length, logs: config.logs.length });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutting down', { signal });
+      const force = setTimeout(() => resolve(0), 5000);
+      force.unref();
+      web?.stop();
+      void Promise.allSettled([exporter.stop(), app.close()]).then(() => {
+        clearTimeout(force);
+        resolve(0);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    if (process.platform !== 'win32') process.on('SIGHUP', () => void reload());
+  });
+}

@@ -1,0 +1,26 @@
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+const DURATION = /^(?:(\d+)(ms|s|m|h|d|w|y))+$/;
+const PART = /(\d+)(ms|s|m|h|d|w|y)/g;
+
+/** Parses a Prometheus-style duration ("500ms", "2s", "1m30s") into milliseconds, or null. */
+export function parseDuration(text: string): number | null {
+  if (!DURATION.test(text)) return null;
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(PART)) ms += Number(n) * (UNITS[unit!] ?? 0);
+  return ms;
+}
+
+/** Formats milliseconds the way Prometheus writes durations. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms % 1000 !== 0) return `${ms}ms`;
+  let s = ms / 1000;
+  let out = '';
+  for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (s >= size) {
+      out += `${Math.floor(s / size)}${unit}`;
+      s %= size;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logger.js';
+import { isPtrRelated, type Rejection } from '../logs/types.js';
+import { ExporterMetrics } from '../metrics.js';
+import type { ProbeResult } from '../probe/types.js';
+import { LearnedTargets } from '../targets/learned-targets.js';
+import type { Target } from '../targets/target.js';
+import { LogRunner } from './log-runner.js';
+import { ProbeRunner } from './probe-runner.js';
+import { RejectionTally } from './rejection-tally.js';
+
+/** One entry of /api/v1/status "targets": the probe result plus where the target came from. */
+export interface TargetStatus extends Omit<ProbeResult, 'status' | 'iprev'> {
+  status: ProbeResult['status'] | null;
+  iprev: ProbeResult['iprev'] | null;
+  source: Target['source'];
+  kind: Target['kind'];
+  probed: boolean;
+  last_definite_status: ProbeResult['status'] | null;
+  last_checked: string | null;
+}
+
+/** The body of GET /api/v1/status. */
+export interface StatusReport {
+  targets: TargetStatus[];
+  logs: { path: string; open: boolean; lines: number }[];
+}
+
+/** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
+export class Exporter {
+  readonly metrics: ExporterMetrics;
+  readonly tally = new RejectionTally();
+  readonly probes: ProbeRunner;
+  readonly logs: LogRunner;
+  private readonly learned: LearnedTargets;
+
+  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number } = {}) {
+    this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
+    this.learned = new LearnedTargets(config.limits.maxSenderIps);
+    this.probes = new ProbeRunner(config, () => this.learned.list(), {
+      targets: (targets) => this.metrics.setTargets(targets),
+      result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
+      cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs, this.probes.intervalSeconds()),
+      skipped: () => this.metrics.cyclesSkipped.inc(),
+    }, logger);
+    this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
+    this.metrics.setLogStatsSource(() => this.logs.stats());
+    this.metrics.markReload(true);
+  }
+
+  /** Starts probing and tailing. */
+  async start(): Promise<void> {
+    await this.logs.apply(this.config.logs);
+    this.probes.start();
+  }
+
+  /** Swaps in a new, already validated config. */
+  async reload(config: Config): Promise<void> {
+    this.config = config;
+    this.metrics.setMaxSenderIps(config.limits.maxSenderIps);
+    this.learned.setMax(config.limits.maxSenderIps);
+    this.probes.reload(config);
+    await this.logs.apply(config.logs);
+    this.metrics.markReload(true);
+  }
+
+  /** Records a failed reload: the running config stays. */
+  reloadFailed(): void {
+    this.metrics.markReload(false);
+  }
+
+  /** Ready once a probe cycle has finished and every configured log is open. */
+  ready(): { ready: boolean; reason: string } {
+    if (this.probes.cyclesDone === 0) return { ready: false, reason: 'the first probe cycle has not finished' };
+    if (!this.logs.allOpen()) return { ready: false, reason: 'a configured log is not open' };
+    return { ready: true, reason: 'ready' };
+  }
+
+  /** The JSON of /api/v1/status. */
+  status(): StatusReport {
+    const targets = this.probes.list().map(({ target, result, endedAtMs, lastDefinite }): TargetStatus => ({
+      ip: target.ip,
+      family: target.family,
+      status: result?.status ?? null,
+      iprev: result?.iprev ?? null,
+      ptr: result?.ptr ?? [],
+      forward: result?.forward ?? {},
+      confirmed: result?.confirmed ?? [],
+      helo: target.helo,
+      duration_seconds: result?.duration_seconds ?? 0,
+      error: result?.error ?? null,
+      source: target.source,
+      kind: target.kind,
+      probed: target.probed,
+      last_definite_status: lastDefinite,
+      last_checked: endedAtMs === null ? null : new Date(endedAtMs).toISOString(),
+    }));
+    const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
+    return { targets, logs };
+  }
+
+  /** Stops probing and tailing. */
+  async stop(): Promise<void> {
+    await Promise.all([this.probes.stop(), this.logs.stop()]);
+  }
+
+  private onRejection(r: Rejection): void {
+    this.metrics.recordRejection(r);
+    this.tally.add(r);
+    if (this.config.discover.fromLogs && r.senderIp !== null && isPtrRelated(r.reason) && this.learned.add(r.senderIp)) {
+      this.logger.info('learned a sending IP from a PTR-related rejection', { ip: r.senderIp, provider: r.provider, reason: r.reason });
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { StringDecoder } from 'node:string_decoder';
+
+/** Default cap on one line; the rest of a longer line is dropped and the cut is counted. */
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * Turns byte chunks into complete lines. CRLF and LF both end a line; a partial last line waits
+ * for its newline. Bytes that are not valid UTF-8 (Windows-1252 from MDaemon) decode to U+FFFD and
+ * never stop reading. A line longer than maxLineChars is cut: its head is emitted once, the rest
+ * up to the next newline is skipped, and `truncated` counts it.
+ */
+export class LineSplitter {
+  truncated = 0;
+  private decoder = new StringDecoder('utf8');
+  private partial = '';
+  private skipping = false;
+
+  constructor(private readonly maxLineChars = MAX_LINE_CHARS) {}
+
+  /** Feeds a chunk and returns the lines it completed. */
+  push(chunk: Buffer): string[] {
+    return this.split(this.decoder.write(chunk));
+  }
+
+  /** Returns the partial last line as a line (end of a whole-file read), if any. */
+  flush(): string[] {
+    const rest = this.split(this.decoder.end());
+    const last = this.skipping ? '' : this.partial;
+    this.partial = '';
+    this.skipping = false;
+    return last === '' ? rest : [...rest, stripCr(last)];
+  }
+
+  /** Drops any partial line and decoder state (the file was truncated or replaced). */
+  reset(): void {
+    this.decoder = new StringDecoder('utf8');
+    this.partial = '';
+    this.skipping = false;
+  }
+
+  /** Characters waiting for a newline. */
+  get pendingChars(): number {
+    return this.partial.length;
+  }
+
+  private split(text: string): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      const piece = text.slice(start, nl);
+      start = nl + 1;
+      if (this.skipping) {
+        this.skipping = false;
+        this.partial = '';
+        continue;
+      }
+      const line = stripCr(this.partial === '' ? piece : this.partial + piece);
+      this.partial = '';
+      if (line.length > this.maxLineChars) {
+        this.truncated++;
+        lines.push(line.slice(0, this.maxLineChars));
+      } else {
+        lines.push(line);
+      }
+    }
+    if (start < text.length && !this.skipping) {
+      this.partial += text.slice(start);
+      // One extra char is allowed: it may be the CR of a CRLF whose LF is in the next chunk.
+      if (this.partial.length > this.maxLineChars + 1 || (this.partial.length === this.maxLineChars + 1 && !this.partial.endsWith('\r'))) {
+        this.truncated++;
+        lines.push(this.partial.slice(0, this.maxLineChars));
+        this.partial = '';
+        this.skipping = true;
+      }
+    }
+    return lines;
+  }
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}

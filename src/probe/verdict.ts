@@ -1,0 +1,83 @@
+import { normalizeIp } from '../targets/address.js';
+import type { LookupOutcomes, Outcome } from './lookup.js';
+import type { Iprev, ProbeResult, ProbeStatus } from './types.js';
+
+/** The fields of a ProbeResult that the DNS answers decide. */
+export type Verdict = Pick<ProbeResult, 'status' | 'iprev' | 'ptr' | 'forward' | 'confirmed' | 'error'>;
+
+/** RFC 8601 iprev result of each status. */
+export const IPREV: Record<ProbeStatus, Iprev> = {
+  pass: 'pass',
+  no_ptr: 'permerror',
+  no_forward: 'fail',
+  mismatch: 'fail',
+  helo_mismatch: 'fail',
+  temperror: 'temperror',
+};
+
+/** Lowercases a host name and drops trailing dots, so names compare as DNS compares them. */
+export function normalizeHostname(name: string): string {
+  return name.trim().toLowerCase().replace(/\.+$/, '');
+}
+
+const sortedUnique = (values: Iterable<string>): string[] => [...new Set(values)].sort();
+
+/**
+ * Decides the probe status from the raw lookup outcomes of a target ip (DESIGN section 3).
+ * With several PTR names the ip passes when at least one name resolves back to it; forward addresses are
+ * compared after normalizeIp, so "::ffff:", uppercase or uncompressed forms match. A temporary error on the
+ * PTR lookup is temperror; on a forward lookup it is temperror only when no other name confirms (one
+ * confirmed name is enough to pass). NXDOMAIN and NODATA on the PTR are no_ptr; names whose forward
+ * lookups all give NXDOMAIN/NODATA are no_forward; names that resolve, but never to the ip, are mismatch.
+ * helo (case-insensitive, trailing dot ignored) is compared with the CONFIRMED names only: FCrDNS passing
+ * with no confirmed name equal to helo is helo_mismatch.
+ */
+export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | null): Verdict {
+  const target = normalizeIp(ip)?.ip ?? ip;
+  const rrType = target.includes(':') ? 'AAAA' : 'A';
+  const result = (status: ProbeStatus, error: string | null, ptr: string[] = [], forward: Record<string, string[]> = {}, confirmed: string[] = []): Verdict =>
+    ({ status, iprev: IPREV[status], ptr, forward, confirmed, error });
+
+  const { ptr } = outcomes;
+  if (ptr.kind === 'temperror') return result('temperror', `PTR lookup of ${outcomes.reverseName} failed: ${ptr.reason}`);
+  const names = ptr.kind === 'answer' ? sortedUnique(ptr.values.map(normalizeHostname).filter((n) => n !== '')) : [];
+  if (names.length === 0) return result('no_ptr', `no PTR record for ${outcomes.reverseName} (${ptr.kind === 'nxdomain' ? 'NXDOMAIN' : 'NODATA'})`);
+
+  const byName = new Map<string, Outcome[]>();
+  for (const { name, outcome } of outcomes.forward) {
+    const key = normalizeHostname(name);
+    byName.set(key, [...(byName.get(key) ?? []), outcome]);
+  }
+  const forward: Record<string, string[]> = {};
+  const confirmed: string[] = [];
+  const elsewhere: string[] = [];
+  const failed: { name: string; reason: string }[] = [];
+  for (const name of names) {
+    const found = byName.get(name) ?? [];
+    const addresses = sortedUnique(found.flatMap((o) => (o.kind === 'answer' ? o.values : []))
+      .map((a) => normalizeIp(a)?.ip).filter((a): a is string => a !== undefined));
+    forward[name] = addresses;
+    if (addresses.includes(target)) confirmed.push(name);
+    else if (addresses.length > 0) elsewhere.push(name);
+    else {
+      const temp = found.find((o) => o.kind === 'temperror');
+      if (temp) failed.push({ name, reason: temp.reason });
+      else if (found.length === 0) failed.push({ name, reason: 'not looked up' });
+    }
+  }
+
+  if (confirmed.length > 0) {
+    const wanted = helo === null ? '' : normalizeHostname(helo);
+    if (wanted !== '' && !confirmed.includes(wanted)) {
+      return result('helo_mismatch', `HELO ${helo} is not a confirmed PTR name (confirmed: ${confirmed.join(', ')})`, names, forward, confirmed);
+    }
+    return result('pass', null, names, forward, confirmed);
+  }
+  const first = failed[0];
+  if (first) return result('temperror', `${rrType} lookup of ${first.name} failed: ${first.reason}`, names, forward);
+  if (elsewhere.length > 0) {
+    const where = elsewhere.map((n) => `${n} resolves to ${(forward[n] ?? []).join(', ')}`).join('; ');
+    return result('mismatch', `PTR name ${where}, not ${target}`, names, forward);
+  }
+  return result('no_forward', `PTR name ${names.join(', ')} has no ${rrType} record`, names, forward);
+}

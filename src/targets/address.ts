@@ -1,0 +1,60 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/** Address family label used in metrics. */
+export type Family = 'ipv4' | 'ipv6';
+
+/** What kind of address a target is; only some kinds are reachable from the Internet. */
+export type AddressKind =
+  | 'global' | 'teredo' | '6to4' | 'ula' | 'private' | 'cgnat'
+  | 'link_local' | 'loopback' | 'documentation' | 'reserved';
+
+/** A normalised address: IPv4-mapped IPv6 becomes IPv4, IPv6 is lowercase and compressed (RFC 5952). */
+export interface NormalizedIp { ip: string; family: Family }
+
+const DOCUMENTATION = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '2001:db8::/32', '3fff::/20']
+  .map((c) => ipaddr.parseCIDR(c));
+
+/** Normalises an IP address string, or returns null when it is not a valid IP. */
+export function normalizeIp(text: string): NormalizedIp | null {
+  const s = text.trim();
+  if (isIP(s) === 0) return null;
+  let addr = ipaddr.parse(s);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
+  }
+  return { ip: addr.toString(), family: addr.kind() === 'ipv4' ? 'ipv4' : 'ipv6' };
+}
+
+/** Family of an already normalised address. */
+export function familyOf(ip: string): Family {
+  return ip.includes(':') ? 'ipv6' : 'ipv4';
+}
+
+/** Classifies an address into the kinds shown in ptr_target_info. */
+export function addressKind(ip: string): AddressKind {
+  const addr = ipaddr.parse(ip);
+  if (DOCUMENTATION.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits))) return 'documentation';
+  switch (addr.range()) {
+    case 'unicast': return 'global';
+    case 'teredo': return 'teredo';
+    case '6to4': return '6to4';
+    case 'uniqueLocal': return 'ula';
+    case 'private': return 'private';
+    case 'carrierGradeNat': return 'cgnat';
+    case 'linkLocal': return 'link_local';
+    case 'loopback': return 'loopback';
+    default: return 'reserved';
+  }
+}
+
+/** Kinds whose reverse DNS matters to a receiving mail server: they are globally routable. */
+export function isRoutableKind(kind: AddressKind): boolean {
+  return kind === 'global' || kind === 'teredo' || kind === '6to4';
+}
+
+/** True when the normalised ip lies in one of the CIDR networks. */
+export function inNetworks(ip: string, networks: readonly [ipaddr.IPv4 | ipaddr.IPv6, number][]): boolean {
+  const addr = ipaddr.parse(ip);
+  return networks.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+}

@@ -1,0 +1,40 @@
+import type { ConfiguredTarget } from '../config/config.js';
+import { addressKind, familyOf, isRoutableKind } from './address.js';
+import { SOURCES, type Target, type TargetSource } from './target.js';
+
+/** Addresses found by each source; configured targets carry their helo. */
+export interface SourceAddresses {
+  config: readonly ConfiguredTarget[];
+  interface: readonly string[];
+  egress: readonly string[];
+  log: readonly string[];
+}
+
+/**
+ * Merges the sources into one list without duplicates. An IP named by several sources keeps the
+ * first of config, egress, log, interface (the most telling for an operator). Configured and
+ * log-learned IPs are always probed (someone said they send mail); discovered ones only when their
+ * kind is routable. Beyond maxTargets, later sources are dropped; `dropped` says how many.
+ */
+export function mergeTargets(sources: SourceAddresses, maxTargets: number): { targets: Target[]; dropped: number } {
+  const byIp = new Map<string, Target>();
+  let dropped = 0;
+  for (const source of SOURCES) {
+    const entries = source === 'config' ? sources.config : sources[source].map((ip) => ({ ip, helo: null }));
+    for (const { ip, helo } of entries) {
+      if (byIp.has(ip)) continue;
+      if (byIp.size >= maxTargets) {
+        dropped++;
+        continue;
+      }
+      byIp.set(ip, makeTarget(ip, helo, source));
+    }
+  }
+  return { targets: [...byIp.values()], dropped };
+}
+
+function makeTarget(ip: string, helo: string | null, source: TargetSource): Target {
+  const kind = addressKind(ip);
+  const probed = source === 'config' || source === 'log' || isRoutableKind(kind);
+  return { ip, family: familyOf(ip), helo, source, kind, probed };
+}

@@ -1,0 +1,132 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pickUsualLog, usualLogPaths } from '../src/config/default-logs.js';
+import { formatDuration, parseDuration } from '../src/config/duration.js';
+import { ConfigError } from '../src/config/errors.js';
+import { parseListenAddress } from '../src/config/listen-address.js';
+import { loadConfig, parseConfig } from '../src/config/load.js';
+
+function problems(yaml: string): string[] {
+  try {
+    parseConfig(yaml, 'test.yml');
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('config', () => {
+  it('accepts an empty file and applies every default of DESIGN section 2', () => {
+    const c = parseConfig('');
+    expect(c.web).toEqual({ listenAddress: '0.0.0.0:9808', telemetryPath: '/metrics', configFile: '' });
+    expect(c.dns).toEqual({ servers: [], timeoutMs: 2000, attempts: 2 });
+    expect(c.probe).toEqual({ schedule: '*/5 * * * *', concurrency: 32, runOnStart: true });
+    expect(c.targets).toEqual([]);
+    expect(c.discover).toEqual({ interfaces: true, egress: true, egressDestinations: ['2001:4860:4860::8888', '8.8.8.8'], fromLogs: true });
+    expect(c.limits).toEqual({ maxTargets: 10000, maxSenderIps: 64, maxLabelLength: 256 });
+    expect(c.probeEndpoint).toEqual({ enabled: false, allowedNetworks: [] });
+  });
+
+  it('normalises targets and helo names', () => {
+    const c = parseConfig(`
+targets:
+  - ip: 2001:DB8:0:0:0:0:0:25
+    helo: Mail.Example.COM.
+  - ip: ::ffff:192.0.2.25
+dns:
+  servers: ["127.0.0.1:5353", "[::1]:53", "192.0.2.53"]
+  timeout: 500ms
+logs:
+  - path: 'C:\\MDaemon\\Logs\\MDaemon-*-SMTP (out).log'
+    format: mdaemon
+`);
+    expect(c.targets).toEqual([
+      { ip: '2001:db8::25', family: 'ipv6', helo: 'mail.example.com' },
+      { ip: '192.0.2.25', family: 'ipv4', helo: null },
+    ]);
+    expect(c.dns.timeoutMs).toBe(500);
+    expect(c.logs).toEqual([{ path: 'C:\\MDaemon\\Logs\\MDaemon-*-SMTP (out).log', format: 'mdaemon', startAt: 'end', positionsFile: '' }]);
+  });
+
+  it.each([
+    ['targets:\n  - ip: 192.0.2.1\n  - ip: "2001:db8::zz"\n', 'targets[1].ip: "2001:db8::zz" is not an IP address'],
+    ['targets:\n  - ip: 192.0.2.1\n    hlo: mail.example.com\n', 'targets[0].hlo: unknown key'],
+    ['colour: red\n', 'colour: unknown key'],
+    ['dns:\n  timeout: 2 seconds\n', 'dns.timeout: "2 seconds" is not a duration like 500ms, 2s, 5m or 1h'],
+    ['dns:\n  attempts: two\n', 'dns.attempts: "two" must be a number'],
+    ['dns:\n  attempts: 0\n', 'dns.attempts: 0 must be at least 1'],
+    ['dns:\n  servers: ["ns1.example.com:53"]\n', 'dns.servers[0]: "ns1.example.com:53" is not HOST, HOST:PORT or [IPv6]:PORT with an IP address as HOST'],
+    ['probe:\n  schedule: "every five minutes"\n', 'probe.schedule: "every five minutes" is not a valid cron expression'],
+    ['probe:\n  concurrency: 2.5\n', 'probe.concurrency: 2.5 must be a whole number'],
+    ['web:\n  listen_address: "9808"\n', 'web.listen_address: "9808" is not HOST:PORT'],
+    ['web:\n  telemetry_path: metrics\n', 'web.telemetry_path: "metrics" must be a path starting with /'],
+    ['logs:\n  - path: /var/log/mail.log\n    format: qmail\n', 'logs[0].format: "qmail" must be one of auto, postfix, exim, mdaemon, sendmail, opensmtpd'],
+    ['logs:\n  - format: postfix\n', 'logs[0].path: is required'],
+    ['logs:\n  - path: /var/log/mail.log\n    start_at: middle\n', 'logs[0].start_at: "middle" must be end or beginning'],
+    ['targets:\n  - ip: 192.0.2.1\n  - ip: 192.0.2.001\n', 'targets[1].ip: "192.0.2.001" is not an IP address'],
+    ['targets:\n  - ip: 192.0.2.1\n  - ip: "::ffff:192.0.2.1"\n', 'targets[1].ip: "::ffff:192.0.2.1" is listed twice'],
+    ['targets:\n  - ip: 192.0.2.1\n    helo: "bad name!"\n', 'targets[0].helo: "bad name!" is not a host name'],
+    ['probe_endpoint:\n  allowed_networks: ["192.0.2.0/33"]\n', 'probe_endpoint.allowed_networks[0]: "192.0.2.0/33" is not a CIDR network like 192.0.2.0/24'],
+    ['targets: 192.0.2.1\n', 'targets: "192.0.2.1" must be a list'],
+    ['discover:\n  interfaces: yes please\n', 'discover.interfaces: "yes please" must be a boolean'],
+    ['limits:\n  max_sender_ips: -1\n', 'limits.max_sender_ips: -1 must be at least 1'],
+    ['dns: [1, 2\n', 'YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1'],
+  ])('refuses %j with a message naming the field', (yaml, message) => {
+    expect(problems(yaml)).toContain(message);
+  });
+
+  it('reports every bad field at once, prefixed with the file name', () => {
+    try {
+      parseConfig('dns:\n  attempts: 0\ncolour: red\n', 'bad.yml');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).message).toBe('bad.yml: \n  dns.attempts: 0 must be at least 1\n  colour: unknown key');
+    }
+  });
+
+  it('loads a file, applies command-line overrides and names an unreadable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptr config '));
+    const file = join(dir, 'ptr exporter.yml');
+    writeFileSync(file, 'web:\n  listen_address: 127.0.0.1:9808\r\nlogs: []\r\n');
+    const c = loadConfig(file, { listenAddress: '[::1]:19808', webConfigFile: 'web.yml' });
+    expect(c.web.listenAddress).toBe('[::1]:19808');
+    expect(c.web.configFile).toBe('web.yml');
+    expect(c.logs).toEqual([]);
+    expect(() => loadConfig(join(dir, 'missing.yml'))).toThrow(/missing\.yml: cannot read: ENOENT/);
+    expect(() => loadConfig(file, { listenAddress: 'nope' })).toThrow('--web.listen-address: "nope" is not HOST:PORT');
+  });
+
+  it('uses the platform\'s usual MTA log when logs is omitted, none when logs is empty', () => {
+    expect(usualLogPaths('win32')[0]!.path).toBe('C:\\MDaemon\\Logs\\MDaemon-*-SMTP (out).log');
+    expect(pickUsualLog('win32', (p) => p === 'C:\\Program Files\\MDaemon\\Logs')).toEqual({ path: 'C:\\Program Files\\MDaemon\\Logs\\MDaemon-*-SMTP (out).log', format: 'mdaemon' });
+    expect(pickUsualLog('linux', (p) => p === '/var/log/maillog')).toEqual({ path: '/var/log/maillog', format: 'auto' });
+    expect(pickUsualLog('linux', () => false)).toBeNull();
+    const usual = [{ path: '/var/log/mail.log', format: 'auto' as const, startAt: 'end' as const, positionsFile: '' }];
+    expect(parseConfig('', 'x', usual).logs).toEqual(usual);
+    expect(parseConfig('logs: []', 'x', usual).logs).toEqual([]);
+  });
+});
+
+describe('durations and addresses', () => {
+  it.each([['500ms', 500], ['2s', 2000], ['5m', 300_000], ['1h', 3_600_000], ['1m30s', 90_000]])('parses %s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+  it.each(['', '2', '2 s', '-1s', '1.5s', 's'])('refuses %j', (text) => {
+    expect(parseDuration(text)).toBeNull();
+  });
+  it('formats durations', () => {
+    expect([formatDuration(500), formatDuration(90_000), formatDuration(3_600_000)]).toEqual(['500ms', '1m30s', '1h']);
+  });
+  it('splits listen addresses', () => {
+    expect(parseListenAddress('0.0.0.0:9808')).toEqual({ host: '0.0.0.0', port: 9808 });
+    expect(parseListenAddress('[::1]:9808')).toEqual({ host: '::1', port: 9808 });
+    expect(parseListenAddress(':9808')).toEqual({ host: '0.0.0.0', port: 9808 });
+    expect(parseListenAddress('localhost:0')).toEqual({ host: 'localhost', port: 0 });
+    expect(parseListenAddress('9808')).toBeNull();
+    expect(parseListenAddress('host:70000')).toBeNull();
+  });
+});

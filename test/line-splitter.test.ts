@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, MAX_LINE_CHARS } from '../src/logs/line-splitter.js';
+
+const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+describe('LineSplitter', () => {
+  it('splits LF and CRLF lines and keeps the partial last line', () => {
+    const s = new LineSplitter();
+    expect(s.push(b('one\ntwo\r\nthr'))).toEqual(['one', 'two']);
+    expect(s.pendingChars).toBe(3);
+    expect(s.push(b('ee\n'))).toEqual(['three']);
+    expect(s.push(b('\n'))).toEqual(['']);
+  });
+
+  it('joins a CR and its LF that arrive in different chunks', () => {
+    const s = new LineSplitter();
+    expect(s.push(b('abc\r'))).toEqual([]);
+    expect(s.push(b('\ndef\n'))).toEqual(['abc', 'def']);
+  });
+
+  it('keeps a lone CR inside a line', () => {
+    expect(new LineSplitter().push(b('a\rb\n'))).toEqual(['a\rb']);
+  });
+
+  it('decodes a UTF-8 character split across chunks', () => {
+    const s = new LineSplitter();
+    const bytes = b('é€\n');
+    expect(s.push(bytes.subarray(0, 1))).toEqual([]);
+    expect(s.push(bytes.subarray(1, 4))).toEqual([]);
+    expect(s.push(bytes.subarray(4))).toEqual(['é€']);
+  });
+
+  it('turns bytes that are not UTF-8 (Windows-1252 0xE9) into U+FFFD and goes on', () => {
+    const s = new LineSplitter();
+    const lines = s.push(Buffer.concat([b('caf'), Buffer.from([0xe9]), b(' ok\nnext\n')]));
+    expect(lines).toEqual(['caf\uFFFD ok', 'next']);
+  });
+
+  it('flush returns the partial last line once, reset drops it', () => {
+    const s = new LineSplitter();
+    s.push(b('a\nrest'));
+    expect(s.flush()).toEqual(['rest']);
+    expect(s.flush()).toEqual([]);
+    s.push(b('dropped'));
+    s.reset();
+    expect(s.push(b('fresh\n'))).toEqual(['fresh']);
+  });
+
+  it('cuts a line longer than the limit and counts it once', () => {
+    const s = new LineSplitter(10);
+    expect(s.push(b('0123456789ABCDEF\nok\n'))).toEqual(['0123456789', 'ok']);
+    expect(s.truncated).toBe(1);
+  });
+
+  it('cuts a long line arriving in pieces, emits its head once and skips the rest', () => {
+    const s = new LineSplitter(10);
+    expect(s.push(b('01234'))).toEqual([]);
+    expect(s.push(b('56789AB'))).toEqual(['0123456789']);
+    expect(s.push(b('CDEFGHIJ'))).toEqual([]);
+    expect(s.push(b('KL\nnext\n'))).toEqual(['next']);
+    expect(s.truncated).toBe(1);
+  });
+
+  it('does not count a line of exactly the limit followed by CRLF', () => {
+    const s = new LineSplitter(10);
+    expect(s.push(b('0123456789\r\n'))).toEqual(['0123456789']);
+    expect(s.push(b('0123456789\r'))).toEqual([]);
+    expect(s.push(b('\n'))).toEqual(['0123456789']);
+    expect(s.truncated).toBe(0);
+  });
+
+  it('defaults to 64 KiB lines', () => {
+    const s = new LineSplitter();
+    const lines = s.push(b(`${'x'.repeat(70_000)}\nshort\n`));
+    expect(MAX_LINE_CHARS).toBe(65_536);
+    expect(lines.map((l) => l.length)).toEqual([65_536, 5]);
+    expect(s.truncated).toBe(1);
+  });
+});
