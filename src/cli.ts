@@ -3,10 +3,6 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError } from './config/errors.js';
 import { parseDuration } from './config/duration.js';
 import { parseServerAddress } from './probe/server-address.js';
-import { checkConfigCommand } from './commands/check-config.js';
-import { probeCommand } from './commands/probe.js';
-import { scanCommand } from './commands/scan.js';
-import { serveCommand } from './commands/serve.js';
 import { UsageError } from './commands/usage-error.js';
 import { createLogger, LEVELS, type Level } from './logger.js';
 import { VERSION } from './version.js';
@@ -14,7 +10,7 @@ import { VERSION } from './version.js';
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
 
-/** Builds the command line (DESIGN section 1); each action resolves to an exit code. */
+/** Builds the command line (DESIGN section 1); each action loads its command lazily and resolves to an exit code. */
 function buildProgram(setExit: (code: Promise<number> | number) => void): Command {
   const program = new Command('ptr-exporter')
     .description('Prometheus exporter for forward-confirmed reverse DNS of mail servers\' sending IPs and SMTP rejections in MTA logs')
@@ -31,11 +27,11 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
     .addOption(new Option('--log.format <format>', 'log format').choices(['logfmt', 'json']).default('logfmt'))
     .action((o: Record<string, string | undefined>) => {
       const logger = createLogger(o['log.level'] as Level, o['log.format'] as 'logfmt' | 'json');
-      setExit(serveCommand({
+      setExit(import('./commands/serve.js').then(({ serveCommand }) => serveCommand({
         configFile: o.config ?? null,
         overrides: { listenAddress: o['web.listenAddress'], webConfigFile: o['web.config.file'] },
         logger,
-      }));
+      })));
     });
 
   program.command('probe')
@@ -46,11 +42,11 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
     .option('--timeout <duration>', 'timeout per DNS query', durationArg, 2000)
     .option('--json', 'print JSON')
     .action((ips: string[], o: { 'dns.server': string[]; helo?: string; timeout: number; json?: boolean }) => {
-      setExit(probeCommand(ips, {
+      setExit(import('./commands/probe.js').then(({ probeCommand }) => probeCommand(ips, {
         dns: { servers: o['dns.server'], timeoutMs: o.timeout, attempts: 2 },
         helo: o.helo ? o.helo.toLowerCase().replace(/\.$/, '') : null,
         json: o.json === true,
-      }, out));
+      }, out)));
     });
 
   program.command('scan')
@@ -59,13 +55,13 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
     .addOption(new Option('--format <format>', 'log format').choices(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd']).default('auto'))
     .option('--json', 'print JSON')
     .action((files: string[], o: { format: string; json?: boolean }) => {
-      setExit(scanCommand(files, { format: o.format as 'auto', json: o.json === true }, out, err));
+      setExit(import('./commands/scan.js').then(({ scanCommand }) => scanCommand(files, { format: o.format as 'auto', json: o.json === true }, out, err)));
     });
 
   program.command('check-config')
     .description('validate a config file; exit 0 or 2')
     .argument('<file>', 'config file')
-    .action((file: string) => setExit(checkConfigCommand(file, out, err)));
+    .action((file: string) => setExit(import('./commands/check-config.js').then(({ checkConfigCommand }) => checkConfigCommand(file, out, err))));
 
   return program;
 }
