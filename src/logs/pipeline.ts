@@ -1,0 +1,62 @@
+import { classify } from './classify.js';
+import { createDeduper, type Deduper } from './dedupe.js';
+import { createParser, detectFormat, type ParserOptions } from './formats/index.js';
+import type { LineParser, LogFormat, Rejection } from './types.js';
+
+/** Lines kept while `auto` looks for the format; after that, undecided lines are dropped unbuffered. */
+export const DETECT_LINES = 50;
+
+/** Lines in, counted rejections out: parser, then DESIGN section 7 dedupe, then classifier. */
+export interface LogPipeline {
+  push(line: string): Rejection[];
+  /** The format in use; null while `auto` has not recognised one. */
+  readonly format: LogFormat | null;
+}
+
+const NONE: Rejection[] = [];
+
+/**
+ * Creates a pipeline for one log. With `auto`, lines are buffered (at most DETECT_LINES, older
+ * undecided ones are dropped) until one is recognised, then the buffer is parsed in order.
+ */
+export function createLogPipeline(format: LogFormat | 'auto', opts: ParserOptions = {}): LogPipeline {
+  let parser: LineParser | null = format === 'auto' ? null : createParser(format, opts);
+  let chosen: LogFormat | null = format === 'auto' ? null : format;
+  let buffer: string[] = [];
+  const deduper: Deduper = createDeduper();
+
+  function run(p: LineParser, line: string): Rejection[] {
+    const events = p.push(line);
+    if (events.length === 0) return NONE;
+    let out: Rejection[] = NONE;
+    for (const ev of events) {
+      if (!deduper.accept(ev)) continue;
+      const r = classify(ev);
+      if (r === null) continue;
+      if (out === NONE) out = [];
+      out.push(r);
+    }
+    return out;
+  }
+
+  return {
+    push(line: string): Rejection[] {
+      if (parser) return run(parser, line);
+      if (buffer.length >= DETECT_LINES) buffer = [];
+      buffer.push(line);
+      const f = detectFormat([line]);
+      if (f === null) return NONE;
+      const p = createParser(f, opts);
+      parser = p;
+      chosen = f;
+      const lines = buffer;
+      buffer = [];
+      const out: Rejection[] = [];
+      for (const l of lines) for (const r of run(p, l)) out.push(r);
+      return out;
+    },
+    get format(): LogFormat | null {
+      return chosen;
+    },
+  };
+}
