@@ -107,10 +107,9 @@ export class ExporterMetrics {
   }
 
   /** Records the end of a probe cycle. */
-  recordCycle(durationSeconds: number, endedAtMs: number, intervalSeconds: number | null): void {
+  recordCycle(durationSeconds: number, endedAtMs: number): void {
     this.cycleDuration.set(durationSeconds);
     this.cycleTimestamp.set(endedAtMs / 1000);
-    if (intervalSeconds !== null) this.interval.set(intervalSeconds);
   }
 
   /** Records the outcome of a config load or reload. */

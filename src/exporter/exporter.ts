@@ -40,7 +40,7 @@ export class Exporter {
     this.probes = new ProbeRunner(config, () => this.learned.list(), {
       targets: (targets) => this.metrics.setTargets(targets),
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
-      cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs, this.probes.intervalSeconds()),
+      cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
     }, logger);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
@@ -52,6 +52,7 @@ export class Exporter {
   async start(): Promise<void> {
     await this.logs.apply(this.config.logs);
     this.probes.start();
+    this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
   }
 
   /** Swaps in a new, already validated config. */
@@ -60,6 +61,7 @@ export class Exporter {
     this.metrics.setMaxSenderIps(config.limits.maxSenderIps);
     this.learned.setMax(config.limits.maxSenderIps);
     this.probes.reload(config);
+    this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
     await this.logs.apply(config.logs);
     this.metrics.markReload(true);
   }

@@ -1,0 +1,182 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ExporterMetrics } from '../src/metrics.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DASHBOARD_TEXT = readFileSync(join(ROOT, 'dashboards', 'ptr-exporter.json'), 'utf8');
+const DS = { type: 'prometheus', uid: '${datasource}' };
+
+interface Target { refId: string; expr?: string; datasource?: unknown }
+interface Panel {
+  id: number; type: string; title: string; description?: string; datasource?: unknown; targets?: Target[]; panels?: Panel[];
+  gridPos: { x: number; y: number; w: number; h: number };
+  fieldConfig?: { defaults?: { mappings?: Mapping[] }; overrides?: { matcher: { options: string }; properties: { id: string; value: unknown }[] }[] };
+}
+interface Mapping { type: string; options: Record<string, { text?: string; color?: string }> }
+interface Variable { name: string; type: string; query: unknown; datasource?: unknown; definition?: string }
+
+const dashboard = JSON.parse(DASHBOARD_TEXT) as { uid: string; schemaVersion: number; panels: Panel[]; templating: { list: Variable[] }; __inputs?: unknown };
+const all = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+const dataPanels = all.filter((p) => p.type !== 'row');
+
+/** Dashboard variables replaced by plausible values so that the expression is plain PromQL. */
+function substitute(expr: string): string {
+  return expr
+    .replace(/\$\{?__rate_interval\}?/g, '5m').replace(/\$\{?__interval\}?/g, '1m').replace(/\$\{?__range\}?/g, '1h')
+    .replace(/\$\{?instance\}?/g, '.*').replace(/\$\{?ip\}?/g, '2001:db8::25');
+}
+
+const FUNCTION_OR_KEYWORD = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'and', 'or', 'unless', 'inf', 'nan']);
+
+/** Metric names in a PromQL expression: identifiers outside strings, label matchers, ranges and grouping lists that are not functions. */
+function metricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '$1');
+  const names = [...bare.matchAll(/(?<![\w.:])([a-zA-Z_:][\w:]*)(?![\w:])(?!\s*\()/g)].map((m) => m[1]!);
+  return [...new Set(names.filter((n) => !FUNCTION_OR_KEYWORD.has(n.toLowerCase())))];
+}
+
+function promtool(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('promtool', args, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new Error('promtool is not installed or not on PATH: install the Debian package "prometheus" (.ci/run does)'));
+        return;
+      }
+      resolve({ code: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+const alertExprs = [
+  ...(parse(readFileSync(join(ROOT, 'dashboards', 'prometheus-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] })
+    .groups.flatMap((g) => g.rules.map((r) => ({ where: `prometheus-alerts.yml ${r.alert}`, expr: r.expr }))),
+  ...(parse(readFileSync(join(ROOT, 'dashboards', 'grafana-alerting.yml'), 'utf8')) as { groups: { rules: { title: string; data: { model: { expr?: string } }[] }[] }[] })
+    .groups.flatMap((g) => g.rules.flatMap((r) => r.data.filter((d) => d.model.expr).map((d) => ({ where: `grafana-alerting.yml ${r.title}`, expr: d.model.expr! })))),
+];
+const panelExprs = dataPanels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel ${p.id} ${p.title} ${t.refId}`, expr: substitute(t.expr ?? '') })));
+const variableExprs = dashboard.templating.list.filter((v) => v.type === 'query')
+  .map((v) => ({ where: `variable ${v.name}`, expr: substitute(/label_values\((.*),\s*\w+\)$/.exec(v.definition ?? '')?.[1] ?? '') }));
+const exprs = [...panelExprs, ...variableExprs, ...alertExprs];
+let scratch: string;
+
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'ptr-dashboard-'));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('dashboards/ptr-exporter.json', () => {
+  it('imports and provisions without __inputs: the data source is a variable', () => {
+    expect(dashboard.__inputs).toBeUndefined();
+    expect(DASHBOARD_TEXT).not.toContain('DS_PROMETHEUS');
+    expect(dashboard.uid).toBe('ptr-exporter');
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(39);
+    expect(dashboard.schemaVersion).toBeLessThanOrEqual(41);
+  });
+
+  it('has the datasource, instance and ip variables', () => {
+    const byName = new Map(dashboard.templating.list.map((v) => [v.name, v]));
+    expect(byName.get('datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    for (const name of ['instance', 'ip']) {
+      const v = byName.get(name);
+      expect(v, name).toMatchObject({ type: 'query', datasource: DS });
+      expect(v!.definition, name).toMatch(/^label_values\(.+, \w+\)$/);
+      expect(JSON.stringify(v!.query), name).toContain(v!.definition!.replaceAll('"', '\\"'));
+    }
+    expect(byName.get('ip')!.definition).toContain('$instance');
+  });
+
+  it('gives every panel a unique id, panels inside rows included', () => {
+    const ids = all.map((p) => p.id);
+    expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('queries the datasource variable in every panel and target, and describes every panel', () => {
+    expect(dataPanels.length).toBeGreaterThanOrEqual(12);
+    for (const p of dataPanels) {
+      expect(p.datasource, p.title).toEqual(DS);
+      expect(p.description?.length ?? 0, p.title).toBeGreaterThan(80);
+      expect(p.targets?.length ?? 0, p.title).toBeGreaterThan(0);
+      for (const t of p.targets ?? []) {
+        expect(t.datasource, `${p.title} ${t.refId}`).toEqual(DS);
+        expect(t.expr, `${p.title} ${t.refId}`).toBeTruthy();
+      }
+    }
+  });
+
+  it('lays panels out without overlaps inside the 24-column grid', () => {
+    for (const p of all) expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
+    for (const [i, a] of all.entries()) {
+      for (const b of all.slice(i + 1)) {
+        const overlap = a.gridPos.x < b.gridPos.x + b.gridPos.w && b.gridPos.x < a.gridPos.x + a.gridPos.w
+          && a.gridPos.y < b.gridPos.y + b.gridPos.h && b.gridPos.y < a.gridPos.y + a.gridPos.h;
+        expect(overlap, `${a.title} / ${b.title}`).toBe(false);
+      }
+    }
+  });
+
+  it('colours statuses: pass green, definite failures red, temperror amber', () => {
+    const table = dataPanels.find((p) => p.title === 'Sending IPs: current status')!;
+    const tableMapping = table.fieldConfig!.overrides!.find((o) => o.matcher.options === 'status')!.properties.find((x) => x.id === 'mappings')!.value as Mapping[];
+    const timeline = dataPanels.find((p) => p.type === 'state-timeline')!;
+    for (const mapping of [tableMapping[0]!, timeline.fieldConfig!.defaults!.mappings![0]!]) {
+      const color = Object.fromEntries(Object.values(mapping.options).map((o) => [o.text, o.color]));
+      expect(color).toEqual({ pass: 'green', no_ptr: 'red', no_forward: 'red', mismatch: 'red', helo_mismatch: 'red', temperror: 'orange' });
+    }
+  });
+
+  it('shows what the issue asks for', () => {
+    const used = new Set(panelExprs.flatMap((e) => metricNames(e.expr)));
+    for (const m of ['ptr_probe_status', 'ptr_hostname_info', 'ptr_probe_timestamp_seconds', 'ptr_smtp_rejections_total', 'ptr_smtp_sender_rejections_total',
+      'ptr_log_open', 'ptr_log_lines_total', 'ptr_log_rotations_total', 'ptr_log_read_errors_total', 'ptr_target_info', 'ptr_exporter_build_info']) {
+      expect(used, m).toContain(m);
+    }
+    expect(panelExprs.some((e) => /reason=~"ptr\|ipv6_ptr_auth"/.test(e.expr) && /rate\(ptr_smtp_rejections_total/.test(e.expr))).toBe(true);
+  });
+});
+
+describe('expressions of the dashboard and both alert files', () => {
+  it('finds metric names the way PromQL does', () => {
+    expect(metricNames('60 * sum by (provider, reason) (rate(ptr_smtp_rejections_total{reason=~"ptr|x"}[5m])) * on(job, ip) group_left(kind) ptr_target_info offset 15m and bool_metric'))
+      .toEqual(['ptr_smtp_rejections_total', 'ptr_target_info', 'bool_metric']);
+    expect(metricNames('time() - process_start_time_seconds > 3 * clamp_min(x:y, 600)')).toEqual(['process_start_time_seconds', 'x:y']);
+  });
+
+  it('use only metrics the exporter exposes', async () => {
+    const metrics = new ExporterMetrics({ version: 'test', maxSenderIps: 4, maxLabelLength: 64 });
+    const exposed = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
+    expect(exposed).toContain('ptr_smtp_rejections_total');
+    expect(exprs.length).toBeGreaterThan(20);
+    for (const { where, expr } of exprs) {
+      const names = metricNames(expr);
+      expect(names.length, where).toBeGreaterThan(0);
+      for (const name of names) expect(exposed, `${where}: ${name}`).toContain(name);
+    }
+  });
+
+  it('are valid PromQL (promtool check rules)', async () => {
+    for (const { where, expr } of exprs) expect(expr, where).not.toContain('$');
+    const file = join(scratch, 'exprs.yml');
+    const rules = exprs.map(({ expr }, i) => ({ record: `ptr_exporter_check:expr_${i}`, expr }));
+    writeFileSync(file, JSON.stringify({ groups: [{ name: 'check', rules }] }));
+    const r = await promtool(['check', 'rules', file]);
+    expect(r.out).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(r.code).toBe(0);
+  });
+
+  it('would reject an invalid expression', async () => {
+    const file = join(scratch, 'bad.yml');
+    writeFileSync(file, JSON.stringify({ groups: [{ name: 'check', rules: [{ record: 'bad', expr: 'sum by (ip) (ptr_probe_status' }] }] }));
+    const r = await promtool(['check', 'rules', file]);
+    expect(r.code).not.toBe(0);
+  });
+});
