@@ -228,7 +228,8 @@ async function startPrometheus(dir: string): Promise<{ port: number }> {
   metrics.recordProbe(result(TEREDO, 'no_ptr'), Date.now(), 'no_ptr');
   metrics.recordProbe(result('2001:db8::25', 'pass'), Date.now(), 'pass');
   metrics.recordProbe(result('192.0.2.26', 'temperror'), Date.now(), null);
-  metrics.recordCycle(0.05, Date.now(), 300);
+  metrics.recordCycle(0.05, Date.now());
+  metrics.interval.set(300);
   metrics.recordRejection({ provider: 'gmail', reason: 'ipv6_ptr_auth', code: '5.7.1', replyCode: '550', family: 'ipv6', senderIp: TEREDO, time: Date.now() });
   metrics.setLogStatsSource(() => new Map([['/var/log/mail.log', { lines: 0, bytes: 0, rotations: 0, truncations: 0, readErrors: 0, open: false }]]));
   const server = createServer((_req, res) => {
