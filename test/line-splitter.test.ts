@@ -77,3 +77,17 @@ describe('LineSplitter', () => {
     expect(s.truncated).toBe(1);
   });
 });
+
+describe('LineSplitter ASCII fast path', () => {
+  it('decodes a character split across chunks even when the next chunk is ASCII', () => {
+    const s = new LineSplitter();
+    const e = Buffer.from('caf\u00e9\n', 'utf8'); // é is 0xC3 0xA9
+    expect(s.push(e.subarray(0, 4))).toEqual([]);
+    expect(s.push(e.subarray(4, 5))).toEqual([]); // 0xA9 alone is not ASCII
+    expect(s.push(Buffer.from('\nplain\n'))).toEqual(['caf\u00e9', 'plain']);
+    const t = new LineSplitter();
+    expect(t.push(Buffer.from([0x61, 0xc3]))).toEqual([]);
+    expect(t.push(Buffer.from('\n'))).toEqual(['a\ufffd']);
+    expect(t.push(Buffer.from('b\n'))).toEqual(['b']);
+  });
+});

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 
 /** Default cap on one line; the rest of a longer line is dropped and the cut is counted. */
@@ -14,11 +15,15 @@ export class LineSplitter {
   private decoder = new StringDecoder('utf8');
   private partial = '';
   private skipping = false;
+  /** The decoder may hold the first bytes of a character split across chunks. */
+  private decoderPending = false;
 
   constructor(private readonly maxLineChars = MAX_LINE_CHARS) {}
 
   /** Feeds a chunk and returns the lines it completed. */
   push(chunk: Buffer): string[] {
+    if (!this.decoderPending && isAscii(chunk)) return this.split(chunk.toString('latin1'));
+    this.decoderPending = chunk.length > 0 && chunk[chunk.length - 1]! >= 0x80;
     return this.split(this.decoder.write(chunk));
   }
 
@@ -34,6 +39,7 @@ export class LineSplitter {
   /** Drops any partial line and decoder state (the file was truncated or replaced). */
   reset(): void {
     this.decoder = new StringDecoder('utf8');
+    this.decoderPending = false;
     this.partial = '';
     this.skipping = false;
   }

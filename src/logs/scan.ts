@@ -37,7 +37,7 @@ export interface ScanFilesOptions {
   year?: number;
 }
 
-const READ_SIZE = 1 << 20;
+const READ_SIZE = 1 << 16;
 
 /**
  * Reads each file once, whole, in large chunks (`-` is stdin) and aggregates its rejections.

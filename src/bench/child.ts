@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI and the resource-usage hook, next to this file in dist/. */
+export const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const HOOK = new URL('./rusage-hook.js', import.meta.url).href;
+
+/** What a measured CLI run produced. */
+export interface MeasuredRun { code: number | null; stdout: string; stderr: string; wallMs: number; maxRssBytes: number }
+
+/** Runs the built CLI as a child with the hook preloaded and returns its output, wall time and peak RSS. */
+export function runMeasured(args: string[]): Promise<MeasuredRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', HOOK, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => void (stderr += c.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const wallMs = performance.now() - started;
+      const m = /RUSAGE (\{.*\})\s*$/.exec(stderr);
+      const usage = m ? (JSON.parse(m[1]!) as { maxRSS: number }) : { maxRSS: 0 };
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: m ? stderr.slice(0, m.index) : stderr, wallMs, maxRssBytes: usage.maxRSS * 1024 });
+    });
+  });
+}
+
+/** A running `ptr-exporter serve` child. */
+export interface ServeChild { base: string; stop(): Promise<number | null> }
+
+/** Starts `serve --config FILE` and resolves once it logged its listening address. */
+export function startServe(configFile: string): Promise<ServeChild> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile, '--log.level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+      const m = /msg=listening .*address="?[^\s"]*:(\d+)/.exec(stderr);
+      if (m) resolve({ base: `http://127.0.0.1:${m[1]}`, stop: () => { child.kill('SIGTERM'); return exited; } });
+    });
+    void exited.then((code) => reject(new Error(`serve exited ${code} before listening: ${stderr}`)));
+  });
+}
+
+/** Sums the samples of one metric in a /metrics text whose label set contains `match`. */
+export function metricSum(text: string, name: string, match = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    if (match !== '' && !line.includes(match)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
