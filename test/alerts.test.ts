@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExporterMetrics } from '../src/metrics.js';
 import type { ProbeResult } from '../src/probe/types.js';
+import { promRules, type PromRule } from './support/dashboard-exprs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RULES = join(ROOT, 'dashboards', 'prometheus-alerts.yml');
@@ -19,7 +20,6 @@ const RUNBOOK = 'https://github.com/ptr-exporter/ptr-exporter#alert-';
 const ALERTS = ['PtrRecordInvalid', 'PtrProbeTemporaryErrors', 'PtrProbeStale', 'SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'PtrExporterLogUnreadable'];
 
 interface Run { code: number; out: string }
-interface PromRule { alert: string; expr: string; for?: string; labels: Record<string, string>; annotations: Record<string, string> }
 interface RuleTest { alert_rule_test?: { alertname: string; exp_alerts: { exp_labels: Record<string, string>; exp_annotations?: Record<string, string> }[] }[] }
 
 /** Runs promtool; a missing binary is a loud failure, a non-zero exit is a result. */
@@ -35,7 +35,7 @@ function promtool(args: string[]): Promise<Run> {
   });
 }
 
-const rules = (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: PromRule[] }[] }).groups.flatMap((g) => g.rules);
+const rules = promRules;
 const testFiles = readdirSync(TESTS_DIR).filter((f) => f.endsWith('.yml')).sort().map((f) => join(TESTS_DIR, f));
 const ruleTests = testFiles.flatMap((f) => (parse(readFileSync(f, 'utf8')) as { tests: RuleTest[] }).tests);
 let scratch: string;

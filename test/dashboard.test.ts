@@ -1,48 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { ExporterMetrics } from '../src/metrics.js';
+import {
+  alertExprs as allAlertExprs, allPanels as all, dashboard, DASHBOARD_TEXT, dataPanels, metricNames, panelExprs as allPanelExprs,
+  variableExprs as allVariableExprs, type Mapping,
+} from './support/dashboard-exprs.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DASHBOARD_TEXT = readFileSync(join(ROOT, 'dashboards', 'ptr-exporter.json'), 'utf8');
 const DS = { type: 'prometheus', uid: '${datasource}' };
-
-interface Target { refId: string; expr?: string; datasource?: unknown }
-interface Panel {
-  id: number; type: string; title: string; description?: string; datasource?: unknown; targets?: Target[]; panels?: Panel[];
-  gridPos: { x: number; y: number; w: number; h: number };
-  fieldConfig?: { defaults?: { mappings?: Mapping[] }; overrides?: { matcher: { options: string }; properties: { id: string; value: unknown }[] }[] };
-}
-interface Mapping { type: string; options: Record<string, { text?: string; color?: string }> }
-interface Variable { name: string; type: string; query: unknown; datasource?: unknown; definition?: string }
-
-const dashboard = JSON.parse(DASHBOARD_TEXT) as { uid: string; schemaVersion: number; panels: Panel[]; templating: { list: Variable[] }; __inputs?: unknown };
-const all = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
-const dataPanels = all.filter((p) => p.type !== 'row');
-
-/** Dashboard variables replaced by plausible values so that the expression is plain PromQL. */
-function substitute(expr: string): string {
-  return expr
-    .replace(/\$\{?__rate_interval\}?/g, '5m').replace(/\$\{?__interval\}?/g, '1m').replace(/\$\{?__range\}?/g, '1h')
-    .replace(/\$\{?instance\}?/g, '.*').replace(/\$\{?ip\}?/g, '2001:db8::25');
-}
-
-const FUNCTION_OR_KEYWORD = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'and', 'or', 'unless', 'inf', 'nan']);
-
-/** Metric names in a PromQL expression: identifiers outside strings, label matchers, ranges and grouping lists that are not functions. */
-function metricNames(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
-    .replace(/\{[^}]*\}/g, '')
-    .replace(/\[[^\]]*\]/g, '')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '$1');
-  const names = [...bare.matchAll(/(?<![\w.:])([a-zA-Z_:][\w:]*)(?![\w:])(?!\s*\()/g)].map((m) => m[1]!);
-  return [...new Set(names.filter((n) => !FUNCTION_OR_KEYWORD.has(n.toLowerCase())))];
-}
 
 function promtool(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
@@ -56,15 +23,9 @@ function promtool(args: string[]): Promise<{ code: number; out: string }> {
   });
 }
 
-const alertExprs = [
-  ...(parse(readFileSync(join(ROOT, 'dashboards', 'prometheus-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] })
-    .groups.flatMap((g) => g.rules.map((r) => ({ where: `prometheus-alerts.yml ${r.alert}`, expr: r.expr }))),
-  ...(parse(readFileSync(join(ROOT, 'dashboards', 'grafana-alerting.yml'), 'utf8')) as { groups: { rules: { title: string; data: { model: { expr?: string } }[] }[] }[] })
-    .groups.flatMap((g) => g.rules.flatMap((r) => r.data.filter((d) => d.model.expr).map((d) => ({ where: `grafana-alerting.yml ${r.title}`, expr: d.model.expr! })))),
-];
-const panelExprs = dataPanels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel ${p.id} ${p.title} ${t.refId}`, expr: substitute(t.expr ?? '') })));
-const variableExprs = dashboard.templating.list.filter((v) => v.type === 'query')
-  .map((v) => ({ where: `variable ${v.name}`, expr: substitute(/label_values\((.*),\s*\w+\)$/.exec(v.definition ?? '')?.[1] ?? '') }));
+const alertExprs = allAlertExprs();
+const panelExprs = allPanelExprs();
+const variableExprs = allVariableExprs();
 const exprs = [...panelExprs, ...variableExprs, ...alertExprs];
 let scratch: string;
 
