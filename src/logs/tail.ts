@@ -1,7 +1,20 @@
 import type { BigIntStats } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { filterMatches, isGlob, joinMatch, newestMatch, splitGlob, type GlobParts } from './glob.js';
 import { LineSplitter } from './line-splitter.js';
+import type { TailPosition } from './positions.js';
+
+export type { TailPosition } from './positions.js';
+
+/**
+ * How a saved position was used: `resumed` (same file, read on from the offset), `truncated` (same
+ * file, now shorter than when saved: read from 0), `rotated` (the path names another file or none;
+ * the saved file was found at `file` and read on from the offset, the new one from 0) or `lost`
+ * (the saved file is gone or unrecognisable, e.g. compressed: the new file is read from 0, and
+ * whatever was written to the old one after the stop is not counted).
+ */
+export interface ResumeOutcome { outcome: 'resumed' | 'truncated' | 'rotated' | 'lost'; file: string | null; offset: number }
 
 /** Options of one Tailer: one configured path (a file, a glob, or `-` for standard input). */
 export interface TailerOptions {
@@ -20,6 +33,12 @@ export interface TailerOptions {
   rotateWaitMs?: number;
   /** Longest line handed out (characters); longer lines are cut and counted. */
   maxLineChars?: number;
+  /** A position saved by an earlier run: it replaces startAt for the first file found (see Tailer). Ignored for `-`. */
+  resumeFrom?: TailPosition | null;
+  /** Called once, when the first poll that finds the path present or absent has used resumeFrom. */
+  onResume?: (outcome: ResumeOutcome) => void;
+  /** Called (synchronously, after onLines) whenever position() moved; it must not throw. */
+  onPositionChange?: () => void;
 }
 
 /** Counters and state of a Tailer, plain values read at scrape time. */
@@ -41,6 +60,8 @@ interface OpenFile {
   /** Latest fstat of the handle: identity, size and mtime. */
   st: BigIntStats;
   offset: number;
+  /** The offset just after the last newline handed out: where a restart resumes. */
+  committed: number;
   splitter: LineSplitter;
   retiredAt: number;
 }
@@ -61,6 +82,36 @@ const MAX_LEFT = 16;
 export function sameFile(ours: BigIntStats, atPath: BigIntStats): boolean {
   if (ours.ino !== 0n && atPath.ino !== 0n) return ours.dev === atPath.dev && ours.ino === atPath.ino;
   return ours.birthtimeNs === atPath.birthtimeNs && atPath.size >= ours.size;
+}
+
+/**
+ * The birth time, as a string, when it can be trusted: "0" when the platform gives none, or when it
+ * equals the change time (libuv fills it with ctime where statx is unavailable, and a log that was
+ * written to after its creation always has a later ctime).
+ */
+function credibleBirthtime(st: BigIntStats): string {
+  return st.birthtimeNs !== 0n && st.birthtimeNs !== st.ctimeNs ? st.birthtimeNs.toString() : '0';
+}
+
+/** The saveable position of a file read up to `offset`. */
+export function positionOf(file: string, st: BigIntStats, offset: number): TailPosition {
+  return { file, dev: st.dev.toString(), ino: st.ino.toString(), birthtimeNs: credibleBirthtime(st), size: Math.max(Number(st.size), offset), offset };
+}
+
+/**
+ * Whether a saved position names this file, across a restart. With inodes: the same inode, and
+ * either the same credible birth time (so a remount that renumbered the device still matches, and a
+ * new file that reused the inode does not) or, where birth times cannot be compared, the same
+ * device. Without inodes: the same credible birth time and a size not below the saved one.
+ */
+export function matchesPosition(saved: TailPosition, st: BigIntStats): boolean {
+  const birth = credibleBirthtime(st);
+  const births = saved.birthtimeNs !== '0' && birth !== '0';
+  if (saved.ino !== '0' && st.ino !== 0n) {
+    if (saved.ino !== st.ino.toString()) return false;
+    return births ? saved.birthtimeNs === birth : saved.dev === st.dev.toString();
+  }
+  return births && saved.birthtimeNs === birth && Number(st.size) >= saved.size;
 }
 
 /**
@@ -86,6 +137,19 @@ export function sameFile(ours: BigIntStats, atPath: BigIntStats): boolean {
  * (errors leave it pending); reading starts after the last newline, so a line being written is not cut.
  * On Windows, libuv opens files with FILE_SHARE_DELETE, so holding a handle never blocks the MTA's
  * own rename or delete.
+ *
+ * Restart: position() is the identity of the file followed last and the offset after the last
+ * complete line handed out from it (a waiting partial line is read again, whole, after a restart).
+ * Given as resumeFrom, it replaces start_at for the first poll that finds the path present or
+ * absent: when the path still names that file (matchesPosition) and it is not smaller than when
+ * saved, reading resumes at the offset; when smaller, it was truncated, and is read from 0. When the
+ * path names another file or none (rotated while we were down), the saved file is looked for in its
+ * directory by identity (inodes only) and read on from the offset first; then the new file is read
+ * from 0 and counts as a rotation. A saved file not found (deleted, compressed, moved to another
+ * directory) is a loss: what was written to it after the stop is never read. Also not kept across a
+ * restart: the tail of a file left behind that was still being drained, files that came and went
+ * while we were down (a glob only takes its newest match), and a line cut for length that was being
+ * written at the stop (its head is handed out again).
  */
 export class Tailer {
   readonly stats: TailStats = { lines: 0, bytes: 0, rotations: 0, truncations: 0, readErrors: 0, open: false, currentFile: null, truncatedLines: 0 };
@@ -106,6 +170,9 @@ export class Tailer {
   private started = false;
   private stopping: Promise<void> | null = null;
   private stream: NodeJS.ReadableStream | null = null;
+  /** The file position() describes: the current one, or the one followed last. */
+  private followed: OpenFile | null = null;
+  private resume: TailPosition | null;
   private streamSplitter: LineSplitter | null = null;
   private streamEnded = false;
   private streamDone = false;
@@ -116,6 +183,14 @@ export class Tailer {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.rotateWaitMs = options.rotateWaitMs ?? 5000;
     this.maxLineChars = options.maxLineChars;
+    this.resume = options.path === '-' ? null : options.resumeFrom ?? null;
+  }
+
+  /** Where a restart should resume: see the class comment. Null for `-` and before any file or resumeFrom. */
+  position(): TailPosition | null {
+    const f = this.followed;
+    if (!f) return this.resume;
+    return positionOf(f.path, f.st, f.committed);
   }
 
   /** Polls now and then every pollIntervalMs (unref'd timer); stdin is also read as data arrives. */
@@ -169,6 +244,7 @@ export class Tailer {
     if (cur) await this.drainCurrent(cur);
     const found = this.glob ? await this.resolveGlob(this.glob) : await this.resolvePath();
     if (found.kind === 'error') return;
+    if (this.resume && !(found.kind === 'file' && matchesPosition(this.resume, found.st))) await this.resumeElsewhere(this.resume);
     if (found.kind === 'missing') {
       this.startupPending = false;
       if (cur) {
@@ -209,16 +285,82 @@ export class Tailer {
       this.retired = this.retired.filter((f) => f !== back);
       next = back;
     } else {
-      const fromEnd = this.options.startAt === 'end' && this.startupPending;
-      next = { path, handle, st, offset: fromEnd ? await this.lineStartNearEnd(handle, st) : 0, splitter: new LineSplitter(this.maxLineChars), retiredAt: 0 };
+      const offset = await this.startOffset(path, handle, st);
+      next = { path, handle, st, offset, committed: offset, splitter: new LineSplitter(this.maxLineChars), retiredAt: 0 };
       if (this.hadFile) this.stats.rotations++;
     }
     this.current = next;
+    this.followed = next;
+    this.moved(next);
     this.lastMtimeNs = next.st.mtimeNs;
     this.hadFile = true;
     this.startupPending = false;
     if (old) await this.retire(old, this.glob !== null);
     await this.drain(next);
+  }
+
+  /** Where a newly opened file is read from: the saved position, start_at end, or 0. */
+  private async startOffset(path: string, handle: FileHandle, st: BigIntStats): Promise<number> {
+    const saved = this.resume;
+    if (saved) {
+      this.resume = null;
+      // step() handled a saved position naming another file; one that changed since is read from 0.
+      if (!matchesPosition(saved, st)) return 0;
+      if (Number(st.size) >= saved.size) {
+        this.options.onResume?.({ outcome: 'resumed', file: path, offset: saved.offset });
+        return saved.offset;
+      }
+      this.stats.truncations++;
+      this.options.onResume?.({ outcome: 'truncated', file: path, offset: 0 });
+      return 0;
+    }
+    if (this.options.startAt === 'end' && this.startupPending) return this.lineStartNearEnd(handle, st);
+    return 0;
+  }
+
+  /**
+   * The path no longer names the saved file: finds that file in its directory, drains it from the
+   * saved offset and leaves it behind; any file at the path is then new, read from 0.
+   */
+  private async resumeElsewhere(saved: TailPosition): Promise<void> {
+    this.resume = null;
+    this.startupPending = false;
+    this.hadFile = true;
+    const old = await this.findSaved(saved);
+    this.options.onResume?.({ outcome: old ? 'rotated' : 'lost', file: old?.path ?? null, offset: old ? saved.offset : 0 });
+    if (!old) return;
+    const f: OpenFile = { ...old, offset: saved.offset, committed: saved.offset, splitter: new LineSplitter(this.maxLineChars), retiredAt: 0 };
+    this.followed = f;
+    this.moved(f);
+    await this.drain(f);
+    await this.retire(f, this.glob !== null);
+  }
+
+  /** The saved file, by identity: under its saved name first, then anywhere in that directory (inodes only). */
+  private async findSaved(saved: TailPosition): Promise<{ path: string; handle: FileHandle; st: BigIntStats } | null> {
+    const dir = dirname(saved.file);
+    let names: string[] = [];
+    if (saved.ino !== '0') {
+      try {
+        names = await readdir(dir);
+      } catch {
+        // An unreadable directory: only the saved name is tried.
+      }
+    }
+    const candidates = [saved.file, ...names.map((n) => join(dir, n)).filter((p) => p !== saved.file)];
+    for (const path of candidates) {
+      try {
+        const st = await stat(path, { bigint: true });
+        if (!st.isFile() || !matchesPosition(saved, st) || Number(st.size) < saved.size) continue;
+        const handle = await open(path, 'r');
+        const hst = await handle.stat({ bigint: true }).catch(() => null);
+        if (hst && matchesPosition(saved, hst)) return { path, handle, st: hst };
+        await handle.close().catch(() => undefined);
+      } catch {
+        // Gone or unreadable: not this one.
+      }
+    }
+    return null;
   }
 
   /** The offset just after the last newline in the file's last 64 KiB (the file's size if none). */
@@ -249,7 +391,9 @@ export class Tailer {
     if (Number(f.st.size) < f.offset) {
       this.stats.truncations++;
       f.offset = 0;
+      f.committed = 0;
       f.splitter.reset();
+      this.moved(f);
     }
     await this.drain(f);
   }
@@ -265,9 +409,16 @@ export class Tailer {
         return;
       }
       if (n === 0) return;
+      const chunk = this.buf.subarray(0, n);
+      const at = f.offset;
       f.offset += n;
       this.stats.bytes += n;
-      this.emit(f.splitter, (s) => s.push(this.buf.subarray(0, n)));
+      this.emit(f.splitter, (s) => s.push(chunk));
+      const nl = chunk.lastIndexOf(0x0a);
+      if (nl !== -1) {
+        f.committed = at + nl + 1;
+        this.moved(f);
+      }
       if (n < this.buf.length) return;
     }
   }
@@ -287,7 +438,16 @@ export class Tailer {
   private async close(f: OpenFile): Promise<void> {
     this.retired = this.retired.filter((r) => r !== f);
     this.emit(f.splitter, (s) => s.flush());
+    if (f.committed !== f.offset) {
+      f.committed = f.offset;
+      this.moved(f);
+    }
     await f.handle.close().catch(() => undefined);
+  }
+
+  /** Reports a move of the followed file's position. */
+  private moved(f: OpenFile): void {
+    if (f === this.followed) this.options.onPositionChange?.();
   }
 
   private emit(splitter: LineSplitter, split: (s: LineSplitter) => string[]): void {

@@ -1,0 +1,137 @@
+import { open, rename, rm, writeFile, readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+/**
+ * Where a tailer stands in one file: the file's identity and the byte offset just after the last
+ * complete line handed out (a partial last line is not included, so it is read again, whole).
+ */
+export interface TailPosition {
+  /** The file that was read (for a glob, the match), named as it was then. */
+  file: string;
+  /** Device and inode numbers as decimal strings (they may exceed 2^53); ino "0" when the platform has none. */
+  dev: string;
+  ino: string;
+  /** Birth time in nanoseconds, "0" when unknown or not credible (see Tailer). */
+  birthtimeNs: string;
+  /** The file's size when last seen, never below offset; a log only grows, so a smaller file was truncated or replaced. */
+  size: number;
+  offset: number;
+}
+
+/** Positions by configured log path. */
+export type Positions = Map<string, TailPosition>;
+
+/** The document's format version. */
+export const POSITIONS_VERSION = 1;
+
+const digits = z.string().regex(/^\d{1,40}$/);
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const entrySchema = z.object({ file: z.string().min(1), dev: digits, ino: digits, birthtime_ns: digits, size: count, offset: count });
+const documentSchema = z.object({ version: z.literal(POSITIONS_VERSION), positions: z.record(z.string(), entrySchema) });
+
+/** The JSON document: `{"version": 1, "positions": {"<configured path>": {file, dev, ino, birthtime_ns, size, offset}}}`, keys sorted. */
+export function encodePositions(positions: Positions): string {
+  const out: Record<string, z.infer<typeof entrySchema>> = {};
+  for (const path of [...positions.keys()].sort()) {
+    const p = positions.get(path)!;
+    out[path] = { file: p.file, dev: p.dev, ino: p.ino, birthtime_ns: p.birthtimeNs, size: Math.max(p.size, p.offset), offset: p.offset };
+  }
+  return `${JSON.stringify({ version: POSITIONS_VERSION, positions: out }, null, 2)}\n`;
+}
+
+/** Parses a positions document; anything malformed (bad JSON, wrong version, a bad entry) is an error value. */
+export function decodePositions(text: string): { ok: true; positions: Positions } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `not JSON: ${(e as Error).message}` };
+  }
+  const parsed = documentSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'invalid document' };
+  }
+  const positions: Positions = new Map();
+  for (const [path, e] of Object.entries(parsed.data.positions)) {
+    if (e.offset > e.size) return { ok: false, error: `positions.${path}: offset is beyond size` };
+    positions.set(path, { file: e.file, dev: e.dev, ino: e.ino, birthtimeNs: e.birthtime_ns, size: e.size, offset: e.offset });
+  }
+  return { ok: true, positions };
+}
+
+/** What reading a positions file gave: `missing` is the normal first start. */
+export type PositionsRead = { kind: 'ok'; positions: Positions } | { kind: 'missing' } | { kind: 'error'; error: string };
+
+/** Reads and decodes a positions file. */
+export async function readPositionsFile(file: string): Promise<PositionsRead> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'error', error: (e as Error).message };
+  }
+  const decoded = decodePositions(text);
+  return decoded.ok ? { kind: 'ok', positions: decoded.positions } : { kind: 'error', error: decoded.error };
+}
+
+/** How a write went: `inPlace` when every rename attempt failed and the file was overwritten directly. */
+export type PositionsWrite = { ok: true; inPlace: boolean } | { ok: false; error: string };
+
+/** Injected file operations (tests exercise the Windows rename failures with them). */
+export interface WriteOps {
+  rename: (from: string, to: string) => Promise<void>;
+  /** Waits between rename attempts; default a timer. */
+  sleep: (ms: number) => Promise<void>;
+}
+
+const RENAME_RETRY_CODES = new Set(['EPERM', 'EBUSY', 'EACCES']);
+/** Waits between rename attempts: about 0.6 s in all. */
+const RENAME_BACKOFF_MS = [10, 20, 40, 80, 160, 320];
+
+/**
+ * Writes the document to `${file}.tmp` (flushed to disk), then renames it over `file`: atomic on
+ * POSIX, and a replace on Windows. There, a virus scanner or indexer holding the target open makes
+ * rename fail with EPERM, EBUSY or EACCES for a moment: it is retried with backoff, and when it still
+ * fails the target is overwritten in place (not atomic, but a torn file is only ever ignored as
+ * corrupt). Other failures leave the old file as it was. The .tmp file never stays behind.
+ */
+export async function writePositionsFile(file: string, positions: Positions, ops: Partial<WriteOps> = {}): Promise<PositionsWrite> {
+  const doRename = ops.rename ?? rename;
+  const sleep = ops.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const text = encodePositions(positions);
+  const tmp = `${file}.tmp`;
+  try {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    return { ok: false, error: (e as Error).message };
+  }
+  let lastError: NodeJS.ErrnoException | null = null;
+  for (let attempt = 0; attempt <= RENAME_BACKOFF_MS.length; attempt++) {
+    try {
+      await doRename(tmp, file);
+      return { ok: true, inPlace: false };
+    } catch (e) {
+      lastError = e as NodeJS.ErrnoException;
+      if (!RENAME_RETRY_CODES.has(lastError.code ?? '') || attempt === RENAME_BACKOFF_MS.length) break;
+      await sleep(RENAME_BACKOFF_MS[attempt]!);
+    }
+  }
+  try {
+    if (!RENAME_RETRY_CODES.has(lastError?.code ?? '')) return { ok: false, error: lastError?.message ?? 'rename failed' };
+    await writeFile(file, text, 'utf8');
+    return { ok: true, inPlace: true };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  } finally {
+    await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
