@@ -26,6 +26,13 @@ export async function serveCommand({ configFile, overrides, logger }: ServeOptio
     try {
       const next = loadConfig(configFile, overrides);
       if (next.web.configFile !== webFile) logger.warn('web.config_file changed: that needs a restart; the running web config stays', { running: webFile, configured: next.web.configFile });
+      for (const [field, running, configured] of [
+        ['web.listen_address', config.web.listenAddress, next.web.listenAddress],
+        ['web.telemetry_path', config.web.telemetryPath, next.web.telemetryPath],
+        ['limits.max_label_length', config.limits.maxLabelLength, next.limits.maxLabelLength],
+      ] as const) {
+        if (running !== configured) logger.warn(`${field} changed: that needs a restart; the running value stays`, { running, configured });
+      }
       await exporter.reload(next);
       logger.info('config reloaded', { file: configFile ?? 'default' });
       if (webCheck !== 'rejected') return null;

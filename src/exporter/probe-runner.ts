@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { mapConcurrent } from '../probe/pool.js';
 import { probeIp } from '../probe/probe.js';
-import { createResolver } from '../probe/resolver.js';
+import { createResolver, type Resolver } from '../probe/resolver.js';
 import { CycleScheduler } from '../probe/scheduler.js';
 import type { ProbeResult, ProbeStatus } from '../probe/types.js';
 import { egressAddresses } from '../targets/egress.js';
@@ -32,11 +32,15 @@ export class ProbeRunner {
   private readonly states = new Map<string, TargetState>();
   private readonly scheduler: CycleScheduler;
   private readonly abort = new AbortController();
+  /** The running cycle's resolver, cancelled by stop() so that queries in flight end now, not at their timeout. */
+  private resolver: Resolver | null = null;
 
   constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger) {
     this.scheduler = new CycleScheduler(() => this.cycle(), () => {
       this.logger.warn('probe cycle skipped: the previous cycle is still running');
       this.events.skipped();
+    }, (err) => {
+      if (!this.abort.signal.aborted) this.logger.error('probe cycle failed', { error: err instanceof Error ? err.message : String(err) });
     });
   }
 
@@ -70,6 +74,7 @@ export class ProbeRunner {
   /** Stops the schedule; a running cycle is cut short at its next probe. */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.resolver?.cancel();
     await this.scheduler.stop();
   }
 
@@ -79,6 +84,7 @@ export class ProbeRunner {
     const targets = await this.discover(config);
     this.events.targets(targets);
     const resolver = createResolver(config.dns);
+    this.resolver = resolver;
     const probed = targets.filter((t) => t.probed);
     await mapConcurrent(probed, config.probe.concurrency, async (target) => {
       const result = await probeIp({ ip: target.ip, helo: target.helo }, resolver);
@@ -90,6 +96,7 @@ export class ProbeRunner {
       this.events.result(state);
     }, this.abort.signal);
     resolver.cancel();
+    this.resolver = null;
     if (this.abort.signal.aborted) return;
     this.cyclesDone++;
     const duration = (performance.now() - started) / 1000;

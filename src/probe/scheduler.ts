@@ -5,7 +5,7 @@ export class CycleScheduler {
   private task: ScheduledTask | null = null;
   private running: Promise<void> | null = null;
 
-  constructor(private readonly cycle: () => Promise<void>, private readonly onSkip: () => void) {}
+  constructor(private readonly cycle: () => Promise<void>, private readonly onSkip: () => void, private readonly onError: (err: unknown) => void) {}
 
   /** Starts ticking on the expression (replacing any earlier schedule); optionally runs a cycle now. */
   start(expression: string, runNow: boolean): void {
@@ -20,13 +20,13 @@ export class CycleScheduler {
     return a && b ? (b.getTime() - a.getTime()) / 1000 : null;
   }
 
-  /** Runs a cycle unless one is running; resolves when that cycle ends. */
+  /** Runs a cycle unless one is running; resolves when that cycle ends (a failed cycle is reported, never thrown). */
   tick(): Promise<void> {
     if (this.running) {
       this.onSkip();
       return this.running;
     }
-    this.running = this.cycle().finally(() => {
+    this.running = this.cycle().catch(this.onError).finally(() => {
       this.running = null;
     });
     return this.running;
