@@ -26,7 +26,7 @@ export class CycleScheduler {
       this.onSkip();
       return this.running;
     }
-    this.running = this.cycle().catch(this.onError).finally(() => {
+    this.running = this.cycle().catch((err: unknown) => { this.onError(err); }).finally(() => {
       this.running = null;
     });
     return this.running;
