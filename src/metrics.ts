@@ -1,10 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Rejection } from './logs/types.js';
-import { STATUSES, type ProbeResult, type ProbeStatus } from './probe/types.js';
+import { CACHED, PROBE_FAMILIES, ProbeSeries } from './probe-series.js';
+import type { ProbeResult, ProbeStatus } from './probe/types.js';
 import type { Target } from './targets/target.js';
-import { labelValue } from './label-value.js';
 
-const CACHED = 'Refreshed by the probe schedule and cached between scrapes.';
+/** The content type of the text format. */
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 /** Tail statistics of one configured log path, read at scrape time. */
 export interface LogStats { lines: number; bytes: number; rotations: number; truncations: number; readErrors: number; open: boolean }
@@ -15,21 +16,11 @@ const UNWANTED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_request
 /** Every metric of DESIGN section 4, on its own Registry. */
 export class ExporterMetrics {
   readonly registry = new Registry();
-  private readonly maxLabelLength: number;
-  private readonly hostnames = new Map<string, Record<string, string>[]>();
-  private readonly targetInfo = new Map<string, Record<string, string>>();
+  private readonly probeSeries: ProbeSeries;
   private readonly senderIps = new Set<string>();
   private maxSenderIps: number;
   private logStats: () => Map<string, LogStats> = () => new Map();
 
-  readonly success = this.gauge('ptr_probe_success', `1 if the IP's reverse DNS is forward-confirmed (status pass), else 0. ${CACHED}`, ['ip', 'family']);
-  readonly status = this.gauge('ptr_probe_status', `1 for the current probe status of the IP, 0 for the others. ${CACHED}`, ['ip', 'family', 'status']);
-  readonly lastDefinite = this.gauge('ptr_probe_last_definite_status', `Like ptr_probe_status but ignoring temperror: the last definite verdict. ${CACHED}`, ['ip', 'family', 'status']);
-  readonly duration = this.gauge('ptr_probe_duration_seconds', `Duration of the IP's last probe in seconds. ${CACHED}`, ['ip', 'family']);
-  readonly timestamp = this.gauge('ptr_probe_timestamp_seconds', `Unix time at which the IP's last probe ended. ${CACHED}`, ['ip', 'family']);
-  readonly probes = this.counter('ptr_probes_total', 'Probes made, by resulting status.', ['ip', 'family', 'status']);
-  readonly hostname = this.gauge('ptr_hostname_info', `PTR names of the IP; confirmed="true" when the name resolves back to the IP. ${CACHED}`, ['ip', 'family', 'hostname', 'confirmed']);
-  readonly target = this.gauge('ptr_target_info', 'Probe targets with where they came from and their address kind; only routable kinds and configured or log-learned IPs are probed.', ['ip', 'family', 'source', 'kind', 'helo']);
   readonly cycleDuration = this.gauge('ptr_probe_cycle_duration_seconds', `Duration of the last complete probe cycle in seconds. ${CACHED}`, []);
   readonly cycleTimestamp = this.gauge('ptr_probe_cycle_timestamp_seconds', `Unix time at which the last probe cycle ended. ${CACHED}`, []);
   readonly interval = this.gauge('ptr_probe_schedule_interval_seconds', 'Seconds between scheduled probe cycles (from probe.schedule), for staleness alerts.', []);
@@ -58,7 +49,7 @@ export class ExporterMetrics {
 
   constructor(opts: { version: string; maxSenderIps: number; maxLabelLength: number; defaultMetrics?: boolean }) {
     this.maxSenderIps = opts.maxSenderIps;
-    this.maxLabelLength = opts.maxLabelLength;
+    this.probeSeries = new ProbeSeries(opts.maxLabelLength);
     this.buildInfo.set({ version: opts.version, node_version: process.version }, 1);
     if (opts.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
@@ -78,32 +69,23 @@ export class ExporterMetrics {
 
   /** Records the result of one probe. */
   recordProbe(result: ProbeResult, endedAtMs: number, lastDefinite: ProbeStatus | null): void {
-    const base = { ip: result.ip, family: result.family };
-    this.success.set(base, result.status === 'pass' ? 1 : 0);
-    for (const s of STATUSES) this.status.set({ ...base, status: s }, s === result.status ? 1 : 0);
-    if (lastDefinite !== null) {
-      for (const s of STATUSES) if (s !== 'temperror') this.lastDefinite.set({ ...base, status: s }, s === lastDefinite ? 1 : 0);
-    }
-    this.duration.set(base, result.duration_seconds);
-    this.timestamp.set(base, endedAtMs / 1000);
-    this.probes.inc({ ...base, status: result.status });
-    if (result.status !== 'temperror') this.setHostnames(result);
+    this.probeSeries.record(result, endedAtMs, lastDefinite);
   }
 
   /** Publishes the target list, removing every series of targets that are gone. */
   setTargets(targets: readonly Target[]): void {
-    const keep = new Set(targets.map((t) => t.ip));
-    for (const [ip, labels] of this.targetInfo) {
-      if (!keep.has(ip)) this.removeTarget(ip, labels);
-    }
-    for (const t of targets) {
-      const labels = { ip: t.ip, family: t.family, source: t.source, kind: t.kind, helo: t.helo ?? '' };
-      const old = this.targetInfo.get(t.ip);
-      if (old && (old.source !== labels.source || old.kind !== labels.kind || old.helo !== labels.helo)) this.target.remove(old);
-      this.target.set(labels, 1);
-      this.targetInfo.set(t.ip, labels);
-    }
+    this.probeSeries.setTargets(targets);
     this.targets.set(targets.length);
+  }
+
+  /** The whole exposition: prom-client's metrics, then the per-target probe series. */
+  async render(): Promise<string> {
+    return `${await this.registry.metrics()}${this.probeSeries.render()}`;
+  }
+
+  /** Every metric family name exposed. */
+  async names(): Promise<string[]> {
+    return [...(await this.registry.getMetricsAsJSON()).map((m) => m.name), ...Object.keys(PROBE_FAMILIES)];
   }
 
   /** Records the end of a probe cycle. */
@@ -131,29 +113,6 @@ export class ExporterMetrics {
     if (this.senderIps.size >= this.maxSenderIps) return 'other';
     this.senderIps.add(ip);
     return ip;
-  }
-
-  private setHostnames(result: ProbeResult): void {
-    const base = { ip: result.ip, family: result.family };
-    for (const old of this.hostnames.get(result.ip) ?? []) this.hostname.remove(old);
-    const confirmed = new Set(result.confirmed);
-    const labels = result.ptr.map((name) => ({ ...base, hostname: labelValue(name, this.maxLabelLength), confirmed: String(confirmed.has(name)) }));
-    for (const l of labels) this.hostname.set(l, 1);
-    this.hostnames.set(result.ip, labels);
-  }
-
-  private removeTarget(ip: string, info: Record<string, string>): void {
-    const base = { ip, family: info.family! };
-    this.target.remove(info);
-    for (const g of [this.success, this.duration, this.timestamp]) g.remove(base);
-    for (const s of STATUSES) {
-      this.status.remove({ ...base, status: s });
-      this.lastDefinite.remove({ ...base, status: s });
-      this.probes.remove({ ...base, status: s });
-    }
-    for (const old of this.hostnames.get(ip) ?? []) this.hostname.remove(old);
-    this.hostnames.delete(ip);
-    this.targetInfo.delete(ip);
   }
 
   private gauge(name: string, help: string, labelNames: string[]): Gauge {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ExporterMetrics } from '../src/metrics.js';
+import { ExporterMetrics, METRICS_CONTENT_TYPE } from '../src/metrics.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { promRules, type PromRule } from './support/dashboard-exprs.js';
 
@@ -233,7 +233,7 @@ async function startPrometheus(dir: string): Promise<{ port: number }> {
   metrics.recordRejection({ provider: 'gmail', reason: 'ipv6_ptr_auth', code: '5.7.1', replyCode: '550', family: 'ipv6', senderIp: TEREDO, time: Date.now() });
   metrics.setLogStatsSource(() => new Map([['/var/log/mail.log', { lines: 0, bytes: 0, rotations: 0, truncations: 0, readErrors: 0, open: false }]]));
   const server = createServer((_req, res) => {
-    void metrics.registry.metrics().then((body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body));
+    void metrics.render().then((body) => res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(body));
   });
   exporter = server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Exporter } from '../exporter/exporter.js';
 import { adviceFor } from '../probe/advice.js';
 import { renderLandingPage } from './landing-page.js';
+import { METRICS_CONTENT_TYPE } from '../metrics.js';
 import { registerProbeRoute } from './probe-route.js';
 import { registerWebAuth } from './web-auth.js';
 import type { WebConfigWatcher } from './web-config-watch.js';
@@ -42,8 +43,7 @@ export function buildServer({ exporter, reload, web = null, onTlsRefused }: Serv
   const telemetryPath = exporter.config.web.telemetryPath;
 
   app.get(telemetryPath, async (_req, reply) => {
-    const body = await exporter.metrics.registry.metrics();
-    return reply.type(exporter.metrics.registry.contentType).send(body);
+    return reply.type(METRICS_CONTENT_TYPE).send(await exporter.metrics.render());
   });
 
   app.get('/', async (_req, reply) => {

@@ -1,0 +1,106 @@
+import { labelValue } from './label-value.js';
+import { STATUSES, type ProbeResult, type ProbeStatus } from './probe/types.js';
+import type { Target } from './targets/target.js';
+
+/** Said in every HELP text of a scheduled prober metric. */
+export const CACHED = 'Refreshed by the probe schedule and cached between scrapes.';
+
+/** The per-target families, rendered straight from plain state: prom-client's label maps cost too much at 10,000 targets. */
+export const PROBE_FAMILIES = {
+  ptr_probe_success: ['gauge', `1 if the IP's reverse DNS is forward-confirmed (status pass), else 0. ${CACHED}`],
+  ptr_probe_status: ['gauge', `1 for the current probe status of the IP, 0 for the others. ${CACHED}`],
+  ptr_probe_last_definite_status: ['gauge', `Like ptr_probe_status but ignoring temperror: the last definite verdict. ${CACHED}`],
+  ptr_probe_duration_seconds: ['gauge', `Duration of the IP's last probe in seconds. ${CACHED}`],
+  ptr_probe_timestamp_seconds: ['gauge', `Unix time at which the IP's last probe ended. ${CACHED}`],
+  ptr_probes_total: ['counter', 'Probes made, by resulting status.'],
+  ptr_hostname_info: ['gauge', `PTR names of the IP; confirmed="true" when the name resolves back to the IP. ${CACHED}`],
+  ptr_target_info: ['gauge', 'Probe targets with where they came from and their address kind; only routable kinds and configured or log-learned IPs are probed.'],
+} as const;
+
+const NAMES = Object.keys(PROBE_FAMILIES) as (keyof typeof PROBE_FAMILIES)[];
+const HEADERS = NAMES.map((name) => `# HELP ${name} ${PROBE_FAMILIES[name][1]}\n# TYPE ${name} ${PROBE_FAMILIES[name][0]}\n`);
+const TARGET_INFO = NAMES.indexOf('ptr_target_info');
+
+/** What is published about one target: its text per family, rebuilt when its probe or target info changes. */
+interface Series {
+  base: string;
+  status: ProbeStatus | null;
+  counts: Map<ProbeStatus, number>;
+  hostnames: string[];
+  parts: string[];
+}
+
+/**
+ * Per-target probe series: updated by probes and target lists, removed with their target. Each
+ * target's lines are formatted when it changes, and the whole text is kept until the next change,
+ * so a scrape between cycles costs nothing and one during a cycle only joins ready strings.
+ */
+export class ProbeSeries {
+  private readonly byIp = new Map<string, Series>();
+  private text: string | null = null;
+
+  constructor(private readonly maxLabelLength: number) {}
+
+  /** Publishes the target list; every series of a target that is gone disappears. */
+  setTargets(targets: readonly Target[]): void {
+    const keep = new Set<string>();
+    for (const t of targets) {
+      keep.add(t.ip);
+      const s = this.entry(t.ip, t.family);
+      s.parts[TARGET_INFO] = `ptr_target_info{${s.base},source="${esc(t.source)}",kind="${esc(t.kind)}",helo="${esc(t.helo ?? '')}"} 1\n`;
+    }
+    for (const ip of this.byIp.keys()) if (!keep.has(ip)) this.byIp.delete(ip);
+    this.text = null;
+  }
+
+  /** Records one probe; PTR names are kept from the last definite result. */
+  record(result: ProbeResult, endedAtMs: number, lastDefinite: ProbeStatus | null): void {
+    const s = this.entry(result.ip, result.family);
+    const b = s.base;
+    s.status = result.status;
+    s.counts.set(result.status, (s.counts.get(result.status) ?? 0) + 1);
+    if (result.status !== 'temperror') {
+      const confirmed = new Set(result.confirmed);
+      s.hostnames = result.ptr.map((n) => `ptr_hostname_info{${b},hostname="${esc(labelValue(n, this.maxLabelLength))}",confirmed="${confirmed.has(n)}"} 1\n`);
+    }
+    const info = s.parts[TARGET_INFO] ?? '';
+    s.parts = [
+      `ptr_probe_success{${b}} ${result.status === 'pass' ? 1 : 0}\n`,
+      STATUSES.map((st) => `ptr_probe_status{${b},status="${st}"} ${st === result.status ? 1 : 0}\n`).join(''),
+      lastDefinite === null ? '' : STATUSES.filter((st) => st !== 'temperror').map((st) => `ptr_probe_last_definite_status{${b},status="${st}"} ${st === lastDefinite ? 1 : 0}\n`).join(''),
+      `ptr_probe_duration_seconds{${b}} ${result.duration_seconds}\n`,
+      `ptr_probe_timestamp_seconds{${b}} ${endedAtMs / 1000}\n`,
+      [...s.counts].map(([st, n]) => `ptr_probes_total{${b},status="${st}"} ${n}\n`).join(''),
+      s.hostnames.join(''),
+      info,
+    ];
+    this.text = null;
+  }
+
+  /** The families in the Prometheus text format. */
+  render(): string {
+    if (this.text === null) {
+      const out: string[] = [];
+      NAMES.forEach((_, i) => {
+        out.push(HEADERS[i]!);
+        for (const s of this.byIp.values()) out.push(s.parts[i] ?? '');
+      });
+      this.text = out.join('');
+    }
+    return this.text;
+  }
+
+  private entry(ip: string, family: string): Series {
+    let s = this.byIp.get(ip);
+    if (!s) {
+      s = { base: `ip="${esc(ip)}",family="${family}"`, status: null, counts: new Map(), hostnames: [], parts: [] };
+      this.byIp.set(ip, s);
+    }
+    return s;
+  }
+}
+
+/** Escapes a label value for the text format. */
+function esc(value: string): string {
+  return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
+}
