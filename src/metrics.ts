@@ -78,9 +78,14 @@ export class ExporterMetrics {
     this.targets.set(targets.length);
   }
 
-  /** The whole exposition: prom-client's metrics, then the per-target probe series. */
-  async render(): Promise<string> {
-    return `${await this.registry.metrics()}${this.probeSeries.render()}`;
+  /** The exposition in pieces, sent without copying: prom-client's metrics, then the cached per-target probe series. */
+  async renderParts(): Promise<Buffer[]> {
+    return [Buffer.from(await this.registry.metrics(), 'utf8'), this.probeSeries.render()];
+  }
+
+  /** The whole exposition as one buffer. */
+  async render(): Promise<Buffer> {
+    return Buffer.concat(await this.renderParts());
   }
 
   /** Every metric family name exposed. */

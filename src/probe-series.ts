@@ -37,7 +37,7 @@ interface Series {
  */
 export class ProbeSeries {
   private readonly byIp = new Map<string, Series>();
-  private text: string | null = null;
+  private text: Buffer | null = null;
 
   constructor(private readonly maxLabelLength: number) {}
 
@@ -77,15 +77,15 @@ export class ProbeSeries {
     this.text = null;
   }
 
-  /** The families in the Prometheus text format. */
-  render(): string {
+  /** The families in the Prometheus text format, as bytes ready to send. */
+  render(): Buffer {
     if (this.text === null) {
       const out: string[] = [];
       NAMES.forEach((_, i) => {
         out.push(HEADERS[i]!);
         for (const s of this.byIp.values()) out.push(s.parts[i] ?? '');
       });
-      this.text = out.join('');
+      this.text = Buffer.from(out.join(''), 'utf8');
     }
     return this.text;
   }

@@ -21,7 +21,7 @@ describe('per-target probe series', () => {
     m.setTargets([target('192.0.2.25', 'mail"x'), target('2001:db8::25')]);
     m.recordProbe(result('192.0.2.25', 'mismatch', [long, hostile]), 1_700_000_000_000, 'mismatch');
     m.recordProbe(result('2001:db8::25', 'pass', ['mail.example.com'], ['mail.example.com']), 1_700_000_000_000, 'pass');
-    const text = await m.render();
+    const text = (await m.render()).toString('utf8');
     const names = parseMetrics(text).filter((s) => s.name === 'ptr_hostname_info').map((s) => s.labels.hostname);
     expect(names).toContain(`${long.slice(0, 61)}...`);
     expect(names).toContain('evil"\\name\\x0a\\x07\\x00.example.com');
@@ -36,7 +36,7 @@ describe('per-target probe series', () => {
     m.setTargets([target('192.0.2.25'), target('192.0.2.26')]);
     m.recordProbe(result('192.0.2.25', 'pass', ['mail.example.com'], ['mail.example.com']), 1_000, 'pass');
     m.recordProbe(result('192.0.2.25', 'temperror'), 2_000, 'pass');
-    let samples = parseMetrics(await m.render());
+    let samples = parseMetrics((await m.render()).toString('utf8'));
     const of = (name: string, ip: string) => samples.filter((s) => s.name === name && s.labels.ip === ip);
     expect(of('ptr_probes_total', '192.0.2.25').map((s) => [s.labels.status, s.value])).toEqual([['pass', 1], ['temperror', 1]]);
     expect(of('ptr_hostname_info', '192.0.2.25').map((s) => s.labels.confirmed)).toEqual(['true']);
@@ -46,7 +46,7 @@ describe('per-target probe series', () => {
     expect(of('ptr_target_info', '192.0.2.26')).toHaveLength(1);
     expect(of('ptr_probe_success', '192.0.2.26')).toHaveLength(0);
     m.setTargets([target('192.0.2.26')]);
-    samples = parseMetrics(await m.render());
+    samples = parseMetrics((await m.render()).toString('utf8'));
     expect(samples.filter((s) => s.labels.ip === '192.0.2.25')).toEqual([]);
     expect(samples.find((s) => s.name === 'ptr_targets')!.value).toBe(1);
   });

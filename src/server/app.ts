@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Exporter } from '../exporter/exporter.js';
 import { adviceFor } from '../probe/advice.js';
@@ -43,7 +44,7 @@ export function buildServer({ exporter, reload, web = null, onTlsRefused }: Serv
   const telemetryPath = exporter.config.web.telemetryPath;
 
   app.get(telemetryPath, async (_req, reply) => {
-    return reply.type(METRICS_CONTENT_TYPE).send(await exporter.metrics.render());
+    return reply.type(METRICS_CONTENT_TYPE).send(Readable.from(await exporter.metrics.renderParts()));
   });
 
   app.get('/', async (_req, reply) => {
