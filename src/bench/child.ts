@@ -33,7 +33,7 @@ export interface ServeChild { base: string; stop(): Promise<number | null> }
 /** Starts `serve --config FILE` and resolves once it logged its listening address. */
 export function startServe(configFile: string): Promise<ServeChild> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile, '--log.level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     child.stderr.on('data', (c: Buffer) => {
