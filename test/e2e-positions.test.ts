@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import { appendFile, mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { readPositionsFile } from '../src/logs/positions.js';
 import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, value } from './support/metrics-text.js';
+import { closedPort } from './support/ports.js';
 
 // End to end: the built CLI (dist/, built by `npm test`'s pretest) restarted on a log with a
 // positions file. Counters restart from 0 in each process, so each run's numbers are its own lines.
@@ -17,15 +17,6 @@ function gmailLine(n: number): string {
 
 const block = (from: number, to: number): string => Array.from({ length: to - from }, (_, i) => gmailLine(from + i)).join('');
 const REJECTION = { provider: 'gmail', reason: 'ipv6_ptr_auth', code: '5.7.1', family: 'ipv6' };
-
-/** A UDP port on 127.0.0.1 with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((done) => socket.bind(0, '127.0.0.1', () => done()));
-  const { port } = socket.address();
-  await new Promise<void>((done) => socket.close(() => done()));
-  return port;
-}
 
 let root: string;
 let dnsPort: number;

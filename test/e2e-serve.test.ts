@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { startNsd, type NsdServer } from '../src/testing/nsd-server.js';
 import { runCli, serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, value, type Sample } from './support/metrics-text.js';
 import { promtoolCheck } from './support/promtool.js';
+import { closedPort } from './support/ports.js';
 
 // End to end: the built CLI (dist/, built by `npm test`'s pretest) against a real NSD, over real HTTP.
 
@@ -29,15 +29,6 @@ const IPS = Object.keys(EXPECTED) as Ip[];
 const STATUSES = ['pass', 'no_ptr', 'no_forward', 'mismatch', 'helo_mismatch', 'temperror'];
 
 const get = (served: Served, path: string): Promise<Response> => fetch(`${served.base}${path}`);
-
-/** A UDP port on 127.0.0.1 with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((done) => socket.bind(0, '127.0.0.1', () => done()));
-  const { port } = socket.address();
-  await new Promise<void>((done) => socket.close(() => done()));
-  return port;
-}
 
 let dir: string;
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI and the resource-usage hook, next to this file in dist/. */
@@ -54,4 +54,25 @@ export function metricSum(text: string, name: string, match = ''): number {
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+/** Waits for the child's next message of a type; rejects when it exits first, reports an error or takes too long. */
+export function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => finish(new Error(`no "${type}" message from child process ${child.pid} within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onMessage = (m: { type?: string; message?: string }): void => {
+      if (m.type === type) finish(null, m as T);
+      else if (m.type === 'error') finish(new Error(`child process ${child.pid} failed: ${m.message}`));
+    };
+    const onExit = (code: number | null, signal: string | null): void => finish(new Error(`child process ${child.pid} exited (${signal ?? code}) before sending "${type}"`));
+    function finish(error: Error | null, value?: T): void {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) fail(error);
+      else done(value as T);
+    }
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
 }

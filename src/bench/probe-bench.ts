@@ -19,6 +19,7 @@ import { reverseName } from '../probe/reverse-name.js';
 import { STATUSES, type ProbeStatus } from '../probe/types.js';
 import { normalizeIp } from '../targets/address.js';
 import type { ZoneRecord } from '../testing/dns-server.js';
+import { nextMessage } from './child.js';
 import { figure, median, mib, ms, note, sampleRss, timeMs, type RssFigures } from './report.js';
 
 const TARGETS = 10_000;
@@ -183,38 +184,18 @@ function forkRole(args: string[]): ChildProcess {
   return fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-/** Waits for the child's next message of a type; rejects when it exits first or takes too long. */
-function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => finish(new Error(`no "${type}" message from child process ${child.pid} within ${CHILD_TIMEOUT_MS / 1000} s`)), CHILD_TIMEOUT_MS);
-    const onMessage = (m: { type?: string; message?: string }): void => {
-      if (m.type === type) finish(null, m as T);
-      else if (m.type === 'error') finish(new Error(`child process ${child.pid} failed: ${m.message}`));
-    };
-    const onExit = (code: number | null, signal: string | null): void => finish(new Error(`child process ${child.pid} exited (${signal ?? code}) before sending "${type}"`));
-    function finish(error: Error | null, value?: T): void {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (error) fail(error);
-      else done(value as T);
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
 
 /** Forks the DNS server role and waits until it listens. */
 async function startServerChild(count: number): Promise<ServerChild> {
   const child = forkRole(['dns-server', String(count)]);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   try {
-    const { address } = await nextMessage<{ address: string }>(child, 'ready');
+    const { address } = await nextMessage<{ address: string }>(child, 'ready', CHILD_TIMEOUT_MS);
     return {
       pid: child.pid ?? 0,
       address,
       queries: async () => {
-        const reply = nextMessage<ServerCounts>(child, 'count');
+        const reply = nextMessage<ServerCounts>(child, 'count', CHILD_TIMEOUT_MS);
         child.send({ type: 'count' });
         return reply;
       },
@@ -246,7 +227,7 @@ async function runProberChild(address: string, concurrency: number, targets: rea
       });
   });
   try {
-    const { figures } = await nextMessage<{ figures: ProberFigures }>(child, 'figures');
+    const { figures } = await nextMessage<{ figures: ProberFigures }>(child, 'figures', CHILD_TIMEOUT_MS);
     return figures;
   } finally {
     if (child.exitCode === null) child.kill();

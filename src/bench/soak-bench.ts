@@ -18,6 +18,7 @@ import { reverseName } from '../probe/reverse-name.js';
 import type { ProbeStatus } from '../probe/types.js';
 import type { ZoneRecord } from '../testing/dns-server.js';
 import { generatePostfixLog } from './gen-postfix-log.js';
+import { nextMessage } from './child.js';
 import { figure, mib, ms, note } from './report.js';
 
 const TARGETS = 1000;
@@ -85,7 +86,7 @@ export async function runSoak(): Promise<void> {
   let exporter: InstanceType<typeof Exporter> | null = null;
   let app: ReturnType<typeof buildServer> | null = null;
   try {
-    const { address } = await nextMessage<{ address: string }>(load, 'ready');
+    const { address } = await nextMessage<{ address: string }>(load, 'ready', MESSAGE_TIMEOUT_MS);
     const yaml = [
       'web: { listen_address: "127.0.0.1:0" }',
       `dns: { servers: [${JSON.stringify(address)}], timeout: 2s, attempts: 2 }`,
@@ -251,26 +252,6 @@ function tagStalls(stalls: Stall[], windows: readonly Window[]): void {
   }
 }
 
-/** Waits for the child's next message of a type; rejects when it exits first, reports an error or takes too long. */
-function nextMessage<T>(child: ChildProcess, type: string, timeoutMs = MESSAGE_TIMEOUT_MS): Promise<T> {
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => finish(new Error(`no "${type}" message from child process ${child.pid} within ${timeoutMs / 1000} s`)), timeoutMs);
-    const onMessage = (m: { type?: string; message?: string }): void => {
-      if (m.type === type) finish(null, m as T);
-      else if (m.type === 'error') finish(new Error(`child process ${child.pid} failed: ${m.message}`));
-    };
-    const onExit = (code: number | null, signal: string | null): void => finish(new Error(`child process ${child.pid} exited (${signal ?? code}) before sending "${type}"`));
-    function finish(error: Error | null, value?: T): void {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (error) fail(error);
-      else done(value as T);
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
 
 /**
  * Child role: serves the zone, then on "go" writes the log at a steady pace for `seconds` (rename and recreate
