@@ -1,3 +1,7 @@
+import { normalizeIpCached } from '../ip-cache.js';
+import type { NormalizedReply } from '../reply.js';
+import type { DeliveryEvent } from '../types.js';
+
 /** Options every format parser takes. */
 export interface ParserOptions {
   /** Pasted excerpts: prefixes may be cut off, dashes may be typographic (`scan --format X`). */
@@ -126,4 +130,19 @@ export function cleanPasted(line: string): string {
 /** True when s looks like an IP literal (hex digits, dots, colons), as opposed to a host name. */
 export function isIpLike(s: string): boolean {
   return /^[0-9a-fA-F:.]+$/.test(s) && (s.includes('.') || s.includes(':'));
+}
+
+/** A delivery event for one reply; addresses are normalised, a missing one stays null. */
+export function replyEvent(time: number | null, remoteHost: string | null, remoteIp: string | null, localIp: string | null, reply: NormalizedReply, queueId: string | null): DeliveryEvent {
+  return {
+    time,
+    remoteHost,
+    remoteIp: remoteIp === null ? null : normalizeIpCached(remoteIp)?.ip ?? null,
+    localIp: localIp === null ? null : normalizeIpCached(localIp)?.ip ?? null,
+    replyCode: reply.replyCode,
+    enhancedCode: reply.enhancedCode,
+    text: reply.text,
+    queueId,
+    replay: false,
+  };
 }

@@ -1,7 +1,6 @@
-import { normalizeIpCached as normalizeIp } from '../ip-cache.js';
 import { MAX_REPLY_CHARS, normalizeReplyLines } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { afterContainerPrefix, cleanPasted, isoTimeAt, NO_EVENTS, skipSpaces, type ParserOptions } from './common.js';
+import { afterContainerPrefix, cleanPasted, isoTimeAt, NO_EVENTS, skipSpaces, replyEvent, type ParserOptions } from './common.js';
 
 const MARKER = 'SMTP error from remote ';
 const H_FIELD = / H=(\S{1,255}) \[([^\]\s]{1,64})\]/y;
@@ -67,15 +66,5 @@ function parseLine(line: string, lenient: boolean): DeliveryEvent | null {
   }
   if (queueId === null && lenient) queueId = MSG_ID_ANYWHERE.exec(head)?.[1] ?? null;
   if (host !== null && host.startsWith('(') && host.endsWith(')')) host = host.slice(1, -1);
-  return {
-    time: ts ? ts.time : null,
-    remoteHost: host,
-    remoteIp: ip === null ? null : normalizeIp(ip)?.ip ?? null,
-    localIp: null,
-    replyCode: reply.replyCode,
-    enhancedCode: reply.enhancedCode,
-    text: reply.text,
-    queueId,
-    replay: false,
-  };
+  return replyEvent(ts ? ts.time : null, host, ip, null, reply, queueId);
 }

@@ -1,7 +1,7 @@
 import { normalizeIpCached as normalizeIp } from '../ip-cache.js';
 import { normalizeReply } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { afterContainerPrefix, cleanPasted, isIpLike, NO_EVENTS, skipSpaces, timeAt, type ParserOptions } from './common.js';
+import { afterContainerPrefix, cleanPasted, isIpLike, NO_EVENTS, skipSpaces, replyEvent, timeAt, type ParserOptions } from './common.js';
 
 const SESSION_ID = /^[0-9a-f]{16}$/;
 
@@ -56,17 +56,7 @@ function parseLine(line: string, lenient: boolean, year: number | undefined): De
   // Envelope ids share their upper 32 bits per message: per-recipient copies get one key.
   const message = evpid !== null && evpid.length > 8 ? evpid.slice(0, -8) : evpid;
   const queueId = session !== null || message !== null ? `${session ?? ''}:${message ?? ''}` : null;
-  return {
-    time: ts ? ts.time : null,
-    remoteHost: host,
-    remoteIp: ip,
-    localIp: source === null ? null : normalizeIp(source)?.ip ?? null,
-    replyCode: reply.replyCode,
-    enhancedCode: reply.enhancedCode,
-    text: reply.text,
-    queueId,
-    replay: false,
-  };
+  return replyEvent(ts ? ts.time : null, host, ip, source, reply, queueId);
 }
 
 /** The value of `name"…"` found before index `limit`. */

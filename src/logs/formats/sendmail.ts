@@ -1,7 +1,6 @@
-import { normalizeIpCached as normalizeIp } from '../ip-cache.js';
 import { normalizeReply } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { afterContainerPrefix, cleanPasted, NO_EVENTS, skipSpaces, timeAt, type ParserOptions } from './common.js';
+import { afterContainerPrefix, cleanPasted, NO_EVENTS, skipSpaces, timeAt, replyEvent, type ParserOptions } from './common.js';
 
 const PROGRAM = /(?:sm-mta|sendmail)(?:-\w{1,32})?\[\d{1,10}\]: (\w{6,32}): /y;
 const BARE_QID = /(\w{6,32}): /y;
@@ -53,17 +52,7 @@ function parseLine(line: string, lenient: boolean, year: number | undefined): De
       ip = m[2] ?? null;
     }
   }
-  return {
-    time: ts ? ts.time : null,
-    remoteHost: host,
-    remoteIp: ip === null ? null : normalizeIp(ip)?.ip ?? null,
-    localIp: null,
-    replyCode: reply.replyCode,
-    enhancedCode: reply.enhancedCode,
-    text: reply.text,
-    queueId,
-    replay: false,
-  };
+  return replyEvent(ts ? ts.time : null, host, ip, null, reply, queueId);
 }
 
 /** Queue id from the `sm-mta[pid]: QID:` tag before index `limit`, or null when there is no tag. */
