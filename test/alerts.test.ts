@@ -1,4 +1,3 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExporterMetrics, METRICS_CONTENT_TYPE } from '../src/metrics.js';
+import { startPrometheus, type TestPrometheus } from '../src/testing/prometheus-server.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { promRules, type PromRule } from './support/dashboard-exprs.js';
+import { promtool } from './support/promtool.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RULES = join(ROOT, 'dashboards', 'prometheus-alerts.yml');
@@ -19,40 +20,22 @@ const TESTS_DIR = join(ROOT, 'test', 'rules');
 const RUNBOOK = 'https://github.com/ptr-exporter/ptr-exporter#alert-';
 const ALERTS = ['PtrRecordInvalid', 'PtrProbeTemporaryErrors', 'PtrProbeStale', 'SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'PtrExporterLogUnreadable'];
 
-interface Run { code: number; out: string }
 interface RuleTest { alert_rule_test?: { alertname: string; exp_alerts: { exp_labels: Record<string, string>; exp_annotations?: Record<string, string> }[] }[] }
-
-/** Runs promtool; a missing binary is a loud failure, a non-zero exit is a result. */
-function promtool(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile('promtool', args, { cwd: ROOT }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new Error('promtool is not installed or not on PATH: install the Debian package "prometheus" (.ci/run does)'));
-        return;
-      }
-      resolve({ code: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
 
 const rules = promRules;
 const testFiles = readdirSync(TESTS_DIR).filter((f) => f.endsWith('.yml')).sort().map((f) => join(TESTS_DIR, f));
 const ruleTests = testFiles.flatMap((f) => (parse(readFileSync(f, 'utf8')) as { tests: RuleTest[] }).tests);
 let scratch: string;
-let e2e: Promise<{ port: number }>;
+let e2e: Promise<TestPrometheus>;
 
 beforeAll(async () => {
   await promtool(['--version']);
   scratch = mkdtempSync(join(tmpdir(), 'ptr-alerts-'));
-  e2e = startPrometheus(scratch);
+  e2e = startExporterAndPrometheus();
   e2e.catch(() => undefined);
 });
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-    prometheus.kill();
-    await exited;
-  }
+  await e2e?.then((p) => p.stop(), () => undefined);
   await new Promise((resolve) => (exporter ? exporter.close(resolve) : resolve(undefined)));
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -60,7 +43,7 @@ afterAll(async () => {
 describe('prometheus-alerts.yml', () => {
   it('passes promtool check rules', async () => {
     const r = await promtool(['check', 'rules', RULES]);
-    expect(r.out).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(r.output).toContain(`SUCCESS: ${rules.length} rules found`);
     expect(r.code).toBe(0);
   });
 
@@ -84,8 +67,8 @@ describe('prometheus-alerts.yml', () => {
 describe('promtool unit tests (test/rules)', () => {
   it('pass', async () => {
     const r = await promtool(['test', 'rules', ...testFiles]);
-    expect(r.out).not.toContain('FAILED');
-    expect(r.out.match(/SUCCESS/g)).toHaveLength(testFiles.length);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.output.match(/SUCCESS/g)).toHaveLength(testFiles.length);
     expect(r.code).toBe(0);
   });
 
@@ -114,7 +97,7 @@ tests:
         exp_alerts: [{exp_labels: {severity: warning, ip: 192.0.2.25, family: ipv4, status: temperror}}]
 `);
     const r = await promtool(['test', 'rules', file]);
-    expect(r.out).toContain('FAILED');
+    expect(r.output).toContain('FAILED');
     expect(r.code).not.toBe(0);
   });
 
@@ -129,7 +112,7 @@ tests:
     const file = join(scratch, 'smtp-naive.yml');
     writeFileSync(file, JSON.stringify(smtpTests));
     const r = await promtool(['test', 'rules', file]);
-    expect(r.out).toContain('a single rejection (a series appearing at 1) fires at once');
+    expect(r.output).toContain('a single rejection (a series appearing at 1) fires at once');
     expect(r.code).not.toBe(0);
   });
 });
@@ -181,16 +164,16 @@ describe('grafana-alerting.yml', () => {
 
 describe('against a real Prometheus scraping exporter output', () => {
   it('loads the rules, evaluates them without errors, fires on a first rejection, and temperror is no PTR failure', async () => {
-    const { port } = await e2e;
+    const prometheus = await e2e;
     const wanted = (a: Alert[]) => ['SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'PtrExporterLogUnreadable'].every((n) => a.some((x) => x.labels.alertname === n));
     let alerts: Alert[] = [];
     // Prometheus' target discovery waits 5 s before the first scrape; the rules are evaluated every second.
     for (let i = 0; i < 60 && !wanted(alerts); i++) {
       await sleep(200);
-      alerts = await api<{ alerts: Alert[] }>(port, 'alerts').then((d) => d.alerts, () => []);
+      alerts = await prometheus.api<{ alerts: Alert[] }>('alerts').then((d) => d.alerts, () => []);
     }
     const active = alerts.map((a) => `${a.labels.alertname} ${a.labels.ip ?? a.labels.sender_ip ?? a.labels.path ?? ''} ${a.state}`).sort();
-    expect(active, prometheusLog).toEqual([
+    expect(active, prometheus.log()).toEqual([
       `Ipv6SendingWithoutValidPtr ${TEREDO} pending`,
       'PtrExporterLogUnreadable /var/log/mail.log pending',
       'PtrProbeTemporaryErrors 192.0.2.26 pending',
@@ -199,7 +182,7 @@ describe('against a real Prometheus scraping exporter output', () => {
     ]);
     const smtp = alerts.find((a) => a.labels.alertname === 'SmtpPtrRejections')!;
     expect(smtp.annotations.description).toContain('Refused by: gmail 5.7.1.');
-    const groups = (await api<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>(port, 'rules')).groups;
+    const groups = (await prometheus.api<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>('rules')).groups;
     const health = groups.flatMap((g) => g.rules.map((r) => `${r.name} ${r.health}${r.lastError ? ` ${r.lastError}` : ''}`)).sort();
     expect(health).toEqual(ALERTS.map((a) => `${a} ok`).sort());
   }, 15_000);
@@ -207,15 +190,13 @@ describe('against a real Prometheus scraping exporter output', () => {
 
 const TEREDO = '2001:0:c000:21a:0:f227:3fff:fde6';
 let exporter: Server | null = null;
-let prometheus: ChildProcess | null = null;
-let prometheusLog = '';
 
 /**
  * Serves the metrics of a Teredo sending IP without PTR and with one Gmail rejection (a counter that
  * appears at 1), a passing IPv6 address, an IPv4 address in temperror and a closed log, and starts
  * Prometheus with the rules scraping it. Started before the other tests, as it takes a few seconds.
  */
-async function startPrometheus(dir: string): Promise<{ port: number }> {
+async function startExporterAndPrometheus(): Promise<TestPrometheus> {
   const metrics = new ExporterMetrics({ version: 'e2e', maxSenderIps: 8, maxLabelLength: 256 });
   metrics.setTargets([
     { ip: TEREDO, family: 'ipv6', helo: null, source: 'log', kind: 'teredo', probed: true },
@@ -238,40 +219,10 @@ async function startPrometheus(dir: string): Promise<{ port: number }> {
   exporter = server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 
-  const port = await freePort();
-  writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify({
-    global: { scrape_interval: '1s', evaluation_interval: '1s' },
-    rule_files: [RULES],
-    scrape_configs: [{ job_name: 'ptr-exporter', static_configs: [{ targets: [`127.0.0.1:${(server.address() as AddressInfo).port}`] }] }],
-  }));
-  const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
-  prometheus = child;
-  child.stderr.on('data', (d: Buffer) => { prometheusLog += d.toString(); });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (e) => reject(new Error(`prometheus could not start (${e.message}): install the Debian package "prometheus" (.ci/run does)`)));
-  });
-  return { port };
+  return startPrometheus({ targets: [`127.0.0.1:${(server.address() as AddressInfo).port}`], ruleFiles: [RULES] });
 }
 
 interface Alert { labels: Record<string, string>; annotations: Record<string, string>; state: string }
-
-/** GET /api/v1/<path> of the Prometheus under test. */
-async function api<T>(port: number, path: string): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/${path}`);
-  const body = (await res.json()) as { status: string; data: T };
-  if (body.status !== 'success') throw new Error(`Prometheus API ${path}: ${body.status}`);
-  return body.data;
-}
-
-/** A loopback TCP port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** GitHub's heading anchor: lowercase, punctuation dropped, spaces to hyphens. */
 function githubAnchor(heading: string): string {

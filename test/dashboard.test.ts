@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +7,9 @@ import {
   alertExprs as allAlertExprs, allPanels as all, dashboard, DASHBOARD_TEXT, dataPanels, metricNames, panelExprs as allPanelExprs,
   variableExprs as allVariableExprs, type Mapping,
 } from './support/dashboard-exprs.js';
+import { promtool } from './support/promtool.js';
 
 const DS = { type: 'prometheus', uid: '${datasource}' };
-
-function promtool(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('promtool', args, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new Error('promtool is not installed or not on PATH: install the Debian package "prometheus" (.ci/run does)'));
-        return;
-      }
-      resolve({ code: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
 
 const alertExprs = allAlertExprs();
 const panelExprs = allPanelExprs();
@@ -130,7 +118,7 @@ describe('expressions of the dashboard and both alert files', () => {
     const rules = exprs.map(({ expr }, i) => ({ record: `ptr_exporter_check:expr_${i}`, expr }));
     writeFileSync(file, JSON.stringify({ groups: [{ name: 'check', rules }] }));
     const r = await promtool(['check', 'rules', file]);
-    expect(r.out).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(r.output).toContain(`SUCCESS: ${rules.length} rules found`);
     expect(r.code).toBe(0);
   });
 

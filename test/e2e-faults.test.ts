@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../src/testing/dns-server.js';
 import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, value, type Sample } from './support/metrics-text.js';
+import { reverseName } from '../src/probe/reverse-name.js';
 
 // End to end: the built CLI (dist/) while its DNS server goes away and comes back, its log is deleted
 // and recreated, and SIGTERM arrives in the middle of a probe cycle.
 
-const PTR = (ip: string): string => `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
 const TARGETS = Array.from({ length: 40 }, (_, i) => `192.0.2.${i + 1}`);
 const ZONE: ZoneRecord[] = TARGETS.flatMap((ip, i) => [
-  { name: PTR(ip), type: 'PTR' as const, data: `mx${i + 1}.example.com` },
+  { name: reverseName(ip), type: 'PTR' as const, data: `mx${i + 1}.example.com` },
   { name: `mx${i + 1}.example.com`, type: 'A' as const, data: ip },
 ]);
 

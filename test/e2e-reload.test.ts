@@ -5,25 +5,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../src/testing/dns-server.js';
 import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, value, type Sample } from './support/metrics-text.js';
+import { reverseName } from '../src/probe/reverse-name.js';
 
 // End to end: config reload of the built CLI (dist/) by SIGHUP and POST /-/reload, against test DNS servers on loopback.
 
-const PTR = (ip: string): string => `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
 
 /** Server A: .25, .26 and .27 all pass. */
 const ZONE_A: ZoneRecord[] = [
-  { name: PTR('192.0.2.25'), type: 'PTR', data: 'mail.example.com' },
+  { name: reverseName('192.0.2.25'), type: 'PTR', data: 'mail.example.com' },
   { name: 'mail.example.com', type: 'A', data: '192.0.2.25' },
-  { name: PTR('192.0.2.26'), type: 'PTR', data: 'mx26.example.com' },
+  { name: reverseName('192.0.2.26'), type: 'PTR', data: 'mx26.example.com' },
   { name: 'mx26.example.com', type: 'A', data: '192.0.2.26' },
-  { name: PTR('192.0.2.27'), type: 'PTR', data: 'mx27.example.com' },
+  { name: reverseName('192.0.2.27'), type: 'PTR', data: 'mx27.example.com' },
   { name: 'mx27.example.com', type: 'A', data: '192.0.2.27' },
 ];
 /** Server B: .25 has another PTR name that does not resolve back (mismatch); .27 passes. */
 const ZONE_B: ZoneRecord[] = [
-  { name: PTR('192.0.2.25'), type: 'PTR', data: 'other.example.net' },
+  { name: reverseName('192.0.2.25'), type: 'PTR', data: 'other.example.net' },
   { name: 'other.example.net', type: 'A', data: '198.51.100.1' },
-  { name: PTR('192.0.2.27'), type: 'PTR', data: 'mx27.example.com' },
+  { name: reverseName('192.0.2.27'), type: 'PTR', data: 'mx27.example.com' },
   { name: 'mx27.example.com', type: 'A', data: '192.0.2.27' },
 ];
 

@@ -7,7 +7,7 @@ import { startNsd, type NsdServer } from '../src/testing/nsd-server.js';
 import { runCli, serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, value, type Sample } from './support/metrics-text.js';
 import { promtoolCheck } from './support/promtool.js';
-import { closedPort } from './support/ports.js';
+import { closedPort } from '../src/testing/ports.js';
 
 // End to end: the built CLI (dist/, built by `npm test`'s pretest) against a real NSD, over real HTTP.
 

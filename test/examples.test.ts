@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
 import { CLI, runCli, serve, terminate, waitFor, type Served } from './support/cli-process.js';
+import { freePort } from '../src/testing/ports.js';
 
 // The files in examples/ are what users copy: each is checked by the tool that will read it.
 
@@ -81,15 +81,6 @@ describe('examples', () => {
     expect(result.code).toBe(0);
   });
 });
-
-/** A loopback TCP port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface ScrapeConfig { job_name: string; scrape_interval?: string; scrape_timeout?: string; static_configs: { targets: string[] }[]; relabel_configs?: { replacement?: string }[] }
 

@@ -8,7 +8,7 @@
  * SOAK_SECONDS sets the duration (default 600); below 120 the reference point moves to half the run.
  * By hand, the load role only serves the zone and prints its address: node dist/bench/soak-bench.js load LOGFILE SECONDS.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtemp, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

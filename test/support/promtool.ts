@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 
 const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
 
-/** Feeds `input` to `promtool check metrics`; fails loudly when promtool is missing. */
-export function promtoolCheck(input: string): Promise<{ code: number | null; output: string }> {
+/** Runs promtool with optional standard input; a missing binary is a loud failure, a non-zero exit a result. */
+export function promtool(args: string[], input = ''): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(PROMTOOL, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => void (output += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => void (output += c.toString('utf8')));
@@ -13,4 +13,9 @@ export function promtoolCheck(input: string): Promise<{ code: number | null; out
     child.once('close', (code) => resolve({ code, output }));
     child.stdin.end(input);
   });
+}
+
+/** Feeds `input` to `promtool check metrics`. */
+export function promtoolCheck(input: string): Promise<{ code: number | null; output: string }> {
+  return promtool(['check', 'metrics'], input);
 }
