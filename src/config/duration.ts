@@ -9,18 +9,3 @@ export function parseDuration(text: string): number | null {
   for (const [, n, unit] of text.matchAll(PART)) ms += Number(n) * (UNITS[unit!] ?? 0);
   return ms;
 }
-
-/** Formats milliseconds the way Prometheus writes durations. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms % 1000 !== 0) return `${ms}ms`;
-  let s = ms / 1000;
-  let out = '';
-  for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (s >= size) {
-      out += `${Math.floor(s / size)}${unit}`;
-      s %= size;
-    }
-  }
-  return out;
-}
