@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExporterMetrics, METRICS_CONTENT_TYPE } from '../src/metrics.js';
-import { startPrometheus, type TestPrometheus } from '../src/testing/prometheus-server.js';
+import { startPrometheus, type TestPrometheus } from './support/prometheus-server.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { promRules, type PromRule } from './support/dashboard-exprs.js';
 import { promtool } from './support/promtool.js';

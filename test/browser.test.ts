@@ -10,7 +10,7 @@ import { Exporter, type TargetStatus } from '../src/exporter/exporter.js';
 import { silentLogger } from '../src/logger.js';
 import { buildServer } from '../src/server/app.js';
 import { renderLandingPage } from '../src/server/landing-page.js';
-import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 
 // GET / in a real browser (Debian's chromium driven by playwright-core; no browser is ever downloaded):
 // what an operator sees, and that a PTR name carrying markup stays text.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
-import { startNsd } from '../src/testing/nsd-server.js';
+import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
+import { startNsd } from './support/nsd-server.js';
 import { runCli } from './support/cli-process.js';
 
 // `ptr-exporter probe` through the built CLI (dist/, built by `npm test`'s pretest) against the test DNS server.

@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { promises as dns } from 'node:dns';
 import dnsPacket from 'dns-packet';
-import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer, type ZoneRecord } from './support/dns-server.js';
 
 const ZONE: ZoneRecord[] = [
   { name: 'host.example.com', type: 'A', data: '192.0.2.1' },

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, type Sample } from './support/metrics-text.js';
 

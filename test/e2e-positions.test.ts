@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { readPositionsFile } from '../src/logs/positions.js';
 import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, value } from './support/metrics-text.js';
-import { closedPort } from '../src/testing/ports.js';
+import { closedPort } from './support/ports.js';
 
 // End to end: the built CLI (dist/, built by `npm test`'s pretest) restarted on a log with a
 // positions file. Counters restart from 0 in each process, so each run's numbers are its own lines.

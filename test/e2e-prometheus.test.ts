@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
-import { startPrometheus, type QueryAnswer, type TestPrometheus } from '../src/testing/prometheus-server.js';
+import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
+import { startPrometheus, type QueryAnswer, type TestPrometheus } from './support/prometheus-server.js';
 import { serve, terminate, type Served } from './support/cli-process.js';
 import { alertExprs, panelExprs, promRules, variableExprs } from './support/dashboard-exprs.js';
 

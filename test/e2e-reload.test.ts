@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer, type ZoneRecord } from './support/dns-server.js';
 import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, value, type Sample } from './support/metrics-text.js';
 import { reverseName } from '../src/probe/reverse-name.js';

@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNsd, type NsdServer } from '../src/testing/nsd-server.js';
+import { startNsd, type NsdServer } from './support/nsd-server.js';
 import { runCli, serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { find, parseMetrics, value, type Sample } from './support/metrics-text.js';
 import { promtoolCheck } from './support/promtool.js';
-import { closedPort } from '../src/testing/ports.js';
+import { closedPort } from './support/ports.js';
 
 // End to end: the built CLI (dist/, built by `npm test`'s pretest) against a real NSD, over real HTTP.
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { CLI, runCli, serve, terminate, waitFor, type Served } from './support/cli-process.js';
-import { freePort } from '../src/testing/ports.js';
+import { freePort } from './support/ports.js';
 
 // The files in examples/ are what users copy: each is checked by the tool that will read it.
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatePostfixLog, rowKey } from '../src/bench/gen-postfix-log.js';
+import { generatePostfixLog, rowKey } from './bench/gen-postfix-log.js';
 import { formatScanTable, scanFiles } from '../src/logs/scan.js';
 
 const G1 = (qid: string, rcpt: string, time: string): string =>

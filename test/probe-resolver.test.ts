@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { probeIp } from '../src/probe/probe.js';
 import { createResolver } from '../src/probe/resolver.js';
 import { reverseName } from '../src/probe/reverse-name.js';
-import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 
 let server: TestDnsServer;
 beforeAll(async () => {

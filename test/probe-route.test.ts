@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/config.js';
 import { parseConfig } from '../src/config/load.js';
 import { MAX_PROBE_MS, MIN_PROBE_MS, parseProbeQuery, probeDeadlineMs, registerProbeRoute } from '../src/server/probe-route.js';
-import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 
 let dns: TestDnsServer;
 let silent: TestDnsServer;

@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import { probeIp } from '../src/probe/probe.js';
 import { createResolver } from '../src/probe/resolver.js';
 import { reverseName } from '../src/probe/reverse-name.js';
-import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer, type ZoneRecord } from './support/dns-server.js';
 
 const ptr = (ip: string, name: string): ZoneRecord => ({ name: reverseName(ip), type: 'PTR', data: name });
 const a = (name: string, data: string): ZoneRecord => ({ name, type: 'A', data });

@@ -3,7 +3,7 @@ import { parseConfig } from '../src/config/load.js';
 import { Exporter } from '../src/exporter/exporter.js';
 import { silentLogger } from '../src/logger.js';
 import { buildServer } from '../src/server/app.js';
-import { startDnsServer, type TestDnsServer } from '../src/testing/dns-server.js';
+import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 
 let dns: TestDnsServer;
 let exporter: Exporter;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ScanReport } from '../logs/scan.js';
+import type { ScanReport } from '../../src/logs/scan.js';
 import { runMeasured } from './child.js';
 import { generatePostfixLog, rowKey } from './gen-postfix-log.js';
 import { figure, mib, note } from './report.js';

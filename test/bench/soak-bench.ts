@@ -6,7 +6,7 @@
  * being watched. Figures: RSS at start, after the first minute and at the end (the goal is growth under
  * 10% from the first minute to the end) and event-loop stalls over 100 ms (the goal is none).
  * SOAK_SECONDS sets the duration (default 600); below 120 the reference point moves to half the run.
- * By hand, the load role only serves the zone and prints its address: node dist/bench/soak-bench.js load LOGFILE SECONDS.
+ * By hand, the load role only serves the zone and prints its address: node test/.build/test/bench/soak-bench.js load LOGFILE SECONDS.
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, open, rename, rm, type FileHandle } from 'node:fs/promises';
@@ -14,9 +14,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { reverseName } from '../probe/reverse-name.js';
-import type { ProbeStatus } from '../probe/types.js';
-import type { ZoneRecord } from '../testing/dns-server.js';
+import { reverseName } from '../../src/probe/reverse-name.js';
+import type { ProbeStatus } from '../../src/probe/types.js';
+import type { ZoneRecord } from '../support/dns-server.js';
 import { generatePostfixLog } from './gen-postfix-log.js';
 import { nextMessage } from './child.js';
 import { figure, mib, ms, note } from './report.js';
@@ -81,7 +81,7 @@ export async function runSoak(): Promise<void> {
   const targets = soakTargets();
   const load = fork(fileURLToPath(import.meta.url), ['load', logPath, String(seconds)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [{ parseConfig }, { Exporter }, { buildServer }, { createLogger }, { VERSION }] = await Promise.all([
-    import('../config/load.js'), import('../exporter/exporter.js'), import('../server/app.js'), import('../logger.js'), import('../version.js'),
+    import('../../src/config/load.js'), import('../../src/exporter/exporter.js'), import('../../src/server/app.js'), import('../../src/logger.js'), import('../../src/version.js'),
   ]);
   let exporter: InstanceType<typeof Exporter> | null = null;
   let app: ReturnType<typeof buildServer> | null = null;
@@ -258,7 +258,7 @@ function tagStalls(stalls: Stall[], windows: readonly Window[]): void {
  * every minute) and scrapes the exporter every 15 s; sends "done" with its figures when the log is complete.
  */
 async function runLoad(logPath: string, seconds: number): Promise<void> {
-  const { startDnsServer } = await import('../testing/dns-server.js');
+  const { startDnsServer } = await import('../support/dns-server.js');
   const server = await startDnsServer({ records: soakZone(soakTargets()) });
   const total = Math.round(seconds * LINES_PER_SECOND);
   const log = generatePostfixLog(total, LOG_SEED);
@@ -314,7 +314,7 @@ const entry = process.argv[1];
 if (entry !== undefined && pathToFileURL(resolve(entry)).href === import.meta.url) {
   const [role, logPath, seconds] = process.argv.slice(2);
   if (role !== 'load' || logPath === undefined) {
-    console.error('usage: node dist/bench/soak-bench.js load LOGFILE SECONDS');
+    console.error('usage: node test/.build/test/bench/soak-bench.js load LOGFILE SECONDS');
     process.exit(2);
   }
   runLoad(logPath, Number(seconds ?? 600)).catch((error: unknown) => {

@@ -5,7 +5,7 @@
  * "prober" runs one Exporter (and the product's HTTP app, which the parent scrapes once the RSS figures are
  * taken) with one concurrency and reports its figures, so RSS is the prober's alone and each concurrency
  * starts from a fresh process. Run a role by hand (no IPC, no scrape) to profile it:
- *   node dist/bench/probe-bench.js dns-server 10000            prints the server address, serves until killed
+ *   node test/.build/test/bench/probe-bench.js dns-server 10000            prints the server address, serves until killed
  *   node --cpu-prof dist/bench/probe-bench.js prober 127.0.0.1:PORT 32 10000   prints the figures as JSON
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -15,10 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { reverseName } from '../probe/reverse-name.js';
-import { STATUSES, type ProbeStatus } from '../probe/types.js';
-import { normalizeIp } from '../targets/address.js';
-import type { ZoneRecord } from '../testing/dns-server.js';
+import { reverseName } from '../../src/probe/reverse-name.js';
+import { STATUSES, type ProbeStatus } from '../../src/probe/types.js';
+import { normalizeIp } from '../../src/targets/address.js';
+import type { ZoneRecord } from '../support/dns-server.js';
 import { nextMessage } from './child.js';
 import { figure, median, mib, ms, note, sampleRss, timeMs, type RssFigures } from './report.js';
 
@@ -236,7 +236,7 @@ async function runProberChild(address: string, concurrency: number, targets: rea
 
 /** Child role: serves the benchmark zone until the parent disconnects. */
 async function serveZone(count: number): Promise<void> {
-  const { startDnsServer } = await import('../testing/dns-server.js');
+  const { startDnsServer } = await import('../support/dns-server.js');
   const server = await startDnsServer({ records: zoneRecords(benchTargets(count)) });
   if (!process.send) {
     console.log(server.address);
@@ -281,7 +281,7 @@ async function measureProber(server: string, concurrency: number, count: number)
     steps.push({ step: name, cpuMs: (used.user + used.system) / 1000, rss: mem.rss, heapUsed: mem.heapUsed });
   };
   const [{ parseConfig }, { Exporter }, { silentLogger }, { VERSION }, { buildServer }] = await Promise.all([
-    import('../config/load.js'), import('../exporter/exporter.js'), import('../logger.js'), import('../version.js'), import('../server/app.js'),
+    import('../../src/config/load.js'), import('../../src/exporter/exporter.js'), import('../../src/logger.js'), import('../../src/version.js'), import('../../src/server/app.js'),
   ]);
   const targets = benchTargets(count);
   const yaml = configYaml(targets, server, concurrency);

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI and the resource-usage hook, next to this file in dist/. */
-export const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+/** The built CLI and the resource-usage hook, compiled with the bench into test/.build/. */
+export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const HOOK = new URL('./rusage-hook.js', import.meta.url).href;
 
 /** What a measured CLI run produced. */
