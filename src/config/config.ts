@@ -1,4 +1,4 @@
-import type { LogFormat } from '../logs/types.js';
+import type { LogFormat } from '../logs/formats/index.js';
 import type { DnsSettings } from '../probe/types.js';
 import type { Family } from '../targets/address.js';
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { FORMAT_CHOICES, formatChoices } from '../logs/formats/index.js';
 import { parseServerAddress } from '../probe/server-address.js';
 import { parseDuration } from './duration.js';
 import { parseListenAddress } from './listen-address.js';
@@ -45,7 +46,7 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   logs: z.array(z.strictObject({
     path: z.string().min(1, { message: 'must not be empty' }),
-    format: z.enum(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd'], { message: 'must be one of auto, postfix, exim, mdaemon, sendmail, opensmtpd' }).default('auto'),
+    format: z.enum(FORMAT_CHOICES, { message: `must be one of ${formatChoices}` }).default('auto'),
     start_at: z.enum(['end', 'beginning'], { message: 'must be end or beginning' }).default('end'),
     positions_file: z.string().default(''),
   })).optional(),

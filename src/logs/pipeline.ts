@@ -1,12 +1,12 @@
 import { classify } from './classify.js';
 import { createDeduper, type Deduper } from './dedupe.js';
-import { createParser, detectFormat, type ParserOptions } from './formats/index.js';
-import type { LineParser, LogFormat, Rejection } from './types.js';
+import { createParser, detectFormat, type LogFormat, type ParserOptions } from './formats/index.js';
+import type { LineParser, Rejection } from './types.js';
 
 /** Lines kept while `auto` looks for the format; after that, undecided lines are dropped unbuffered. */
 export const DETECT_LINES = 50;
 
-/** Lines in, counted rejections out: parser, then DESIGN section 7 dedupe, then classifier. */
+/** Lines in, counted rejections out: parser, then dedupe (replays and per-recipient copies), then classifier. */
 export interface LogPipeline {
   push(line: string): Rejection[];
   /** The format in use; null while `auto` has not recognised one. */

@@ -30,7 +30,7 @@ export type Reason = (typeof REASONS)[number];
 export interface Rejection {
   provider: Provider;
   reason: Reason;
-  /** Enhanced code from the reply, else the reply code (DESIGN section 4). */
+  /** Enhanced code from the reply, else the reply code: the `code` label. */
   code: string;
   replyCode: string;
   family: Family;
@@ -38,10 +38,6 @@ export interface Rejection {
   senderIp: string | null;
   time: number | null;
 }
-
-/** Supported log formats. */
-export const FORMATS = ['postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd'] as const;
-export type LogFormat = (typeof FORMATS)[number];
 
 /** A parser turns lines into delivery events; it may keep state across lines (MDaemon sessions). */
 export interface LineParser {

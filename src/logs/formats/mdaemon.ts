@@ -1,7 +1,8 @@
 import { normalizeIpCached as normalizeIp } from '../ip-cache.js';
 import { MAX_REPLY_CHARS, normalizeReplyLines, parseReplyHead } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { cleanPasted, isIpLike, isoTimeAt, NO_EVENTS, skipSpaces, type ParserOptions } from './common.js';
+import { cleanPasted, isIpLike, NO_EVENTS, replyEvent, skipSpaces, type LineFormat, type ParserOptions } from './common.js';
+import { isoTimeAt } from './time.js';
 
 /** Sessions remembered at once (one per interleaving slot); the least recently used is dropped. */
 export const MAX_MDAEMON_SESSIONS = 256;
@@ -134,19 +135,18 @@ export function createMdaemonParser(opts: ParserOptions = {}): LineParser {
     if (code === null || (code[0] !== '4' && code[0] !== '5')) return NO_EVENTS;
     const reply = normalizeReplyLines(lines);
     if (!reply) return NO_EVENTS;
-    return [{
-      time: s.time,
-      remoteHost: s.host,
-      remoteIp: s.ip,
-      localIp: s.local,
-      replyCode: reply.replyCode,
-      enhancedCode: reply.enhancedCode,
-      text: reply.text,
-      queueId: s.id,
-      replay: false,
-    }];
+    return [replyEvent(s.time, s.host, s.ip, s.local, reply, s.id)];
   }
 }
+
+/** Registry entry. */
+export const mdaemonFormat: LineFormat<'mdaemon'> = {
+  name: 'mdaemon',
+  reads: 'SMTP (out) log sessions: `<--` reply lines gathered until the final line, remote from the session\'s earlier lines, our address from `Connection established (local -> remote)`',
+  signature: /^\s?[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?: /,
+  live: true,
+  create: createMdaemonParser,
+};
 
 /** `[host:25]` names the MX and `[ip:25]` the address; a bare `[domain]` is only the recipient domain. */
 function onAttempt(s: Session, target: string): void {
@@ -176,9 +176,9 @@ function onResolved(s: Session, line: string, at: number): void {
   const a = line.indexOf('A=[', at);
   if (a === -1) return;
   const end = line.indexOf(']', a + 3);
-  const ip = end === -1 ? null : normalizeIp(line.slice(a + 3, end));
-  if (!ip) return;
-  s.ip = ip.ip;
+  const ip = end === -1 ? '' : line.slice(a + 3, end);
+  if (normalizeIp(ip) === null) return;
+  s.ip = ip;
   const d = line.indexOf('D=', at);
   if (d !== -1 && d < a && s.host === null) {
     const sp = line.indexOf(' ', d);
@@ -186,7 +186,7 @@ function onResolved(s: Session, line: string, at: number): void {
   }
 }
 
-/** Splits `addr:port`, `[v6]:port` or `v6:port`; `ip` is set when the address is an IP. */
+/** Splits `addr:port`, `[v6]:port` or `v6:port`; `ip` is set (as written) when the address is an IP. */
 function endpoint(text: string): { addr: string; port: boolean; ip: string | null } {
   let addr = text;
   let port = false;
@@ -204,6 +204,6 @@ function endpoint(text: string): { addr: string; port: boolean; ip: string | nul
       port = true;
     }
   }
-  const ip = isIpLike(addr) ? normalizeIp(addr)?.ip ?? null : null;
+  const ip = isIpLike(addr) && normalizeIp(addr) !== null ? addr : null;
   return { addr, port, ip };
 }
