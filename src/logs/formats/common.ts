@@ -39,6 +39,19 @@ export function prelude(line: string, lenient: boolean, year: number | undefined
   return { start, ts: read(line, start, year) };
 }
 
+const PROGRAM_TAG = /[\w/.@-]{1,64}\[\d{1,10}\]: /y;
+
+/**
+ * True when the line carries a syslog prefix: a timestamp, or a `program[pid]: ` tag, at its
+ * start. Leniency for pasted excerpts is only for lines without any, so another program's line in
+ * a whole syslog file is never taken for one with its prefix cut off.
+ */
+export function hasSyslogPrefix(line: string, p: Prelude): boolean {
+  if (p.ts !== null) return true;
+  PROGRAM_TAG.lastIndex = p.start;
+  return PROGRAM_TAG.test(line);
+}
+
 /**
  * A parser for formats where one line carries at most one reply. `quick` is a cheap prefilter;
  * pasted lines (lenient) are cleaned of typographic characters first, and a line that only passes

@@ -1,6 +1,6 @@
 import { normalizeReply } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { onePerLine, prelude, replyEvent, skipSpaces, type LineFormat, type ParserOptions } from './common.js';
+import { hasSyslogPrefix, onePerLine, prelude, replyEvent, skipSpaces, type LineFormat, type ParserOptions } from './common.js';
 
 const HOST_SAID = /host ([^\s[\]]{1,255})\[([^\]\s]{1,64})\] (?:said|refused to talk to me): /y;
 const PROGRAM = /postfix(?:-[\w.-]{1,64})?\/([\w/.-]{1,64})\[\d{1,10}\]: (?:([0-9A-Za-z]{5,32}): )?/y;
@@ -29,10 +29,11 @@ function parseLine(line: string, lenient: boolean, year: number | undefined): De
   if (!hit) return null;
   const { hostIdx, replyStart, host, ip } = hit;
 
-  const { start, ts } = prelude(line, lenient, year);
+  const pre = prelude(line, lenient, year);
+  const { start, ts } = pre;
 
   const prog = findProgram(line, ts ? ts.end : start, hostIdx);
-  if (!prog && !lenient) return null;
+  if (!prog && (!lenient || hasSyslogPrefix(line, pre))) return null;
   let queueId = prog ? prog.queueId : null;
   if (!prog) {
     BARE_QID.lastIndex = skipSpaces(line, ts ? ts.end : start);
