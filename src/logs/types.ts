@@ -42,6 +42,8 @@ export interface Rejection {
 /** A parser turns lines into delivery events; it may keep state across lines (MDaemon sessions). */
 export interface LineParser {
   push(line: string): DeliveryEvent[];
+  /** The input ended: replies still gathered (a pasted excerpt without its final line) come out once. */
+  end?(): DeliveryEvent[];
 }
 
 /** True for reasons that mean the PTR/FCrDNS check failed. */

@@ -11,6 +11,7 @@ export const MAX_REPLY_LINES = 64;
 
 const DAY = /\s{0,4}[A-Z][a-z]{2} (?=\d{4}-)/y;
 const SLOT = /(\d{1,4}): /y;
+const ID_STRING = /\[(\d{1,10}:\d{1,20})\] /y;
 const SESSION = /^Session (\d{1,20}); child (\d{1,10})/;
 
 interface Session {
@@ -28,8 +29,10 @@ interface Session {
  * MDaemon "SMTP (out)" logs: one line per reply line (`<--`), the final line with a space after
  * the code. The remote host and address come from the session's earlier lines (`Attempting SMTP
  * connection to [host:25]`, `D=… A=[ip]`, `Connection established (local:port -> remote:port)`).
- * A session starts at `Session NNN; child N`; when lines carry a slot number after the time
- * (`Tue … 00:00:48.993: 05: …`), sessions in different slots may interleave.
+ * A session starts at `Session NNN; child N`. With "Log sessions in real time" sessions interleave:
+ * lines then carry an ID string after the time (`Fri 2024-11-08 07:02:53: [2:733488] …`, MDaemon's
+ * "Log ID string in mail session logs") or a slot number (`Tue … 00:00:48.993: 05: …`), which
+ * key the session. A reply whose final line never came (an excerpt of `550-` lines) is emitted at end().
  */
 export function createMdaemonParser(opts: ParserOptions = {}): LineParser {
   const lenient = opts.lenient === true;
@@ -61,15 +64,27 @@ export function createMdaemonParser(opts: ParserOptions = {}): LineParser {
       if (ts && line.startsWith(': ', ts.end)) {
         time = ts.time;
         bodyAt = ts.end + 2;
-        SLOT.lastIndex = bodyAt;
-        const m = SLOT.exec(line);
-        if (m) { slot = m[1] ?? ''; bodyAt = SLOT.lastIndex; }
+        ID_STRING.lastIndex = bodyAt;
+        const id = ID_STRING.exec(line);
+        if (id) {
+          slot = `[${id[1] ?? ''}]`;
+          bodyAt = ID_STRING.lastIndex;
+        } else {
+          SLOT.lastIndex = bodyAt;
+          const m = SLOT.exec(line);
+          if (m) { slot = m[1] ?? ''; bodyAt = SLOT.lastIndex; }
+        }
       } else if (lenient) {
         bodyAt = skipSpaces(line);
       } else {
         return NO_EVENTS;
       }
       return onBody(line, bodyAt, time, slot);
+    },
+    end(): DeliveryEvent[] {
+      const out: DeliveryEvent[] = [];
+      for (const s of slots.values()) if (s.code !== null) out.push(...flush(s));
+      return out;
     },
   };
 
