@@ -1,9 +1,9 @@
 import { SingleBar } from 'cli-progress';
 import { formatScanTable, scanFiles } from '../logs/scan.js';
-import type { LogFormat } from '../logs/formats/index.js';
+import type { ScanFormat } from '../logs/formats/index.js';
 
 /** Options of `scan`. */
-export interface ScanOptions { format: LogFormat | 'auto'; json: boolean }
+export interface ScanOptions { format: ScanFormat | 'auto'; json: boolean }
 
 /** `scan FILE...`: reads the files once and prints the rejection summary; exit 0. */
 export async function scanCommand(files: string[], opts: ScanOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {

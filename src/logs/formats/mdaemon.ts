@@ -159,7 +159,6 @@ export const mdaemonFormat: LineFormat<'mdaemon'> = {
   name: 'mdaemon',
   reads: 'SMTP (out) log sessions: `<--` reply lines gathered until the final line, remote from the session\'s earlier lines, our address from `Connection established (local -> remote)`',
   signature: /^\s?[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?: /,
-  live: true,
   create: createMdaemonParser,
 };
 
