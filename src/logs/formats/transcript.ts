@@ -80,7 +80,7 @@ export function createTranscriptParser(opts: TranscriptOptions = {}): LineParser
         return code !== null ? flush() : NO_EVENTS;
       }
       if (opts.markedOnly === true) return code !== null ? flush() : NO_EVENTS;
-      if (!marked && parseReplyHead(line) !== null) return onReplyLine(line.trim());
+      if (parseReplyHead(line) !== null) return marked ? (code !== null ? flush() : NO_EVENTS) : onReplyLine(line.trim());
       if (continues !== null && line.trimStart().startsWith(`${continues} `)) {
         if (lines.length < MAX_LINES) lines.push(line.trim().slice(continues.length + 1));
         return NO_EVENTS;
