@@ -40,7 +40,8 @@ async function* maildirMessages(dir: string, onRead: OnRead): AsyncGenerator<Uin
 async function readHead(path: string): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(MAX_MESSAGE_BYTES);
+    const { size } = await fh.stat();
+    const buf = Buffer.allocUnsafe(Math.min(size, MAX_MESSAGE_BYTES));
     let n = 0;
     while (n < buf.length) {
       const { bytesRead } = await fh.read(buf, n, buf.length - n, null);

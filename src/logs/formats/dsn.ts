@@ -15,6 +15,8 @@ export interface BounceParts { text: string; status: string; time: number | null
 /**
  * Reads a bounce: a MIME message (parsed with postal-mime; the report's `message/delivery-status`
  * part apart from its text, the returned message ignored), or bounce text as pasted (no headers).
+ * A message that is no report, comes from no mailer daemon and shows no bounce layout is skipped
+ * unparsed (a postmaster mailbox holds ordinary mail too).
  */
 export async function bounceParts(message: Uint8Array): Promise<BounceParts> {
   let bytes = message;
@@ -24,6 +26,8 @@ export async function bounceParts(message: Uint8Array): Promise<BounceParts> {
   }
   const head = Buffer.from(bytes.subarray(0, 8192)).toString('utf8');
   if (!looksLikeMessage(head)) return { text: Buffer.from(bytes).toString('utf8'), status: '', time: null };
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  if (!BOUNCE_HEADER.test(raw) && !BOUNCE_TEXT.test(raw)) return { text: '', status: '', time: null };
   const email = await PostalMime.parse(bytes, { attachmentEncoding: 'utf8', maxRfc822NestingDepth: 0 });
   const status = email.attachments
     .filter((a) => STATUS_TYPES.has(a.mimeType.toLowerCase()))
@@ -59,16 +63,26 @@ function htmlText(html: string): string {
     .replace(/&#39;|&apos;/g, "'").replace(/&amp;/g, '&');
 }
 
-/** Delivery events of one bounce message (or pasted bounce text): one per failed recipient. */
+/** Senders and headers of bounces that are not RFC 3464 reports. */
+const BOUNCE_HEADER = /^(?:From:[^\n]{0,200}(?:MAILER-DAEMON|postmaster|Mail Delivery|MicrosoftExchange)|Auto-Submitted:\s*auto-replied|X-Failed-Recipients:)/im;
+
+/**
+ * Delivery events of one bounce message (or pasted bounce text): one per failed recipient. */
 export async function dsnEvents(message: Uint8Array): Promise<DeliveryEvent[]> {
   const parts = await bounceParts(message);
   return bounceEvents(bounceFailures(parts.text, parts.status), parts.time);
 }
 
+/** Lines only bounces have: report headers, bounce subjects, each layout's opening or reply marker. */
+const SIGNATURE = /^(?:>\s?)*\s*(?:Content-Type:\s*multipart\/report|Final-Recipient:|Diagnostic-Code:|Reporting-MTA:|X-Failed-Recipients:|Subject:\s*(?:Undeliver|Mail delivery failed|Returned mail|Delivery Status Notification|failure notice|Mail System Error)|From MAILER-DAEMON|This is the mail system at host|A message that you sent could not be delivered|----- Transcript of session follows -----|----- The following addresses had permanent fatal errors|The response from the remote server was:|Delivery has failed to these recipients|Diagnostic information for administrators|Remote Server returned '|Hi\. This is the qmail-send program|SMTP error from remote mail(?:er| server) after|<[^\s<>@]{1,128}@[^\s<>@]{1,255}>(?: \(expanded from <[^>]{0,300}>\))?: host \S{1,255}\[)/i;
+
+/** A line of a bounce, anywhere in a message. */
+const BOUNCE_TEXT = new RegExp(SIGNATURE.source, 'im');
+
 /** Registry entry. */
 export const dsnFormat: MessageFormat<'dsn'> = {
   name: 'dsn',
   reads: 'bounce messages: `.eml` files, mbox files, Maildir folders (`cur/`, `new/`) and bounce text as pasted (folded, quoted with `> `); RFC 3464 reports and the Postfix, Exim, Sendmail, Gmail, Office 365/Exchange and qmail layouts; one rejection per failed recipient',
-  signature: /^(?:>\s?)*\s*(?:Content-Type:\s*multipart\/report|Final-Recipient:|Diagnostic-Code:|Reporting-MTA:|X-Failed-Recipients:|Subject:\s*(?:Undeliver|Mail delivery failed|Returned mail|Delivery Status Notification|failure notice|Mail System Error)|From MAILER-DAEMON|This is the mail system at host|A message that you sent could not be delivered|----- Transcript of session follows -----|----- The following addresses had permanent fatal errors|The response from the remote server was:|Delivery has failed to these recipients|Diagnostic information for administrators|Remote Server returned '|Hi\. This is the qmail-send program|SMTP error from remote mail(?:er| server) after|<[^\s<>@]{1,128}@[^\s<>@]{1,255}>(?: \(expanded from <[^>]{0,300}>\))?: host \S{1,255}\[)/i,
+  signature: SIGNATURE,
   events: dsnEvents,
 };
