@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import ipaddr from 'ipaddr.js';
 import { Gauge, Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
-import { configSchema } from '../config/schema.js';
+import { heloSchema } from '../config/schema.js';
 import { probeIp, type ProbeTarget } from '../probe/probe.js';
 import { createResolver } from '../probe/resolver.js';
 import { STATUSES, type DnsSettings, type ProbeResult } from '../probe/types.js';
@@ -16,7 +16,6 @@ export const MAX_PROBE_MS = 60_000;
 /** Kept free of the scrape timeout for sending the answer. */
 const HEADER_MARGIN_MS = 500;
 
-const heloSchema = configSchema.shape.targets.unwrap().element.shape.helo.unwrap();
 const parsedNetworks = new WeakMap<readonly string[], [ipaddr.IPv4 | ipaddr.IPv6, number][]>();
 
 function networks(cidrs: readonly string[]): [ipaddr.IPv4 | ipaddr.IPv6, number][] {
@@ -43,8 +42,9 @@ export function parseProbeQuery(query: unknown, allowedNetworks: readonly string
   const helo = q.helo;
   if (helo === undefined || helo === '') return { target: { ip: ip.ip, helo: null } };
   if (typeof helo !== 'string') return { error: 'helo parameter must be given once' };
-  if (!heloSchema.safeParse(helo).success) return { error: `helo ${JSON.stringify(helo)} is not a host name` };
-  return { target: { ip: ip.ip, helo: helo.toLowerCase().replace(/\.$/, '') } };
+  const name = heloSchema.safeParse(helo);
+  if (!name.success) return { error: `helo ${JSON.stringify(helo)} is not a host name` };
+  return { target: { ip: ip.ip, helo: name.data } };
 }
 
 /**
