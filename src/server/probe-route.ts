@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { Gauge, Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { heloSchema } from '../config/schema.js';
+import { declaration, METRICS, PROBED_NOW, type MetricName } from '../metric-names.js';
 import { probeIp, type ProbeTarget } from '../probe/probe.js';
 import { createResolver } from '../probe/resolver.js';
 import { STATUSES, type DnsSettings, type ProbeResult } from '../probe/types.js';
@@ -84,13 +85,11 @@ export async function probeWithDeadline(target: ProbeTarget, dns: DnsSettings, d
 export function probeRegistry(result: ProbeResult): Registry {
   const registry = new Registry();
   const base = { ip: result.ip, family: result.family };
-  const help = 'probed now for this /probe request';
-  new Gauge({ name: 'ptr_probe_success', help: `1 if the IP's reverse DNS is forward-confirmed (status pass), else 0; ${help}.`, labelNames: ['ip', 'family'], registers: [registry] })
-    .set(base, result.status === 'pass' ? 1 : 0);
-  const status = new Gauge({ name: 'ptr_probe_status', help: `1 for the probe status of the IP, 0 for the others; ${help}.`, labelNames: ['ip', 'family', 'status'], registers: [registry] });
+  const gauge = (name: MetricName): Gauge => new Gauge({ ...declaration(name), help: `${METRICS[name].help} ${PROBED_NOW}`, registers: [registry] });
+  gauge('ptr_probe_success').set(base, result.status === 'pass' ? 1 : 0);
+  const status = gauge('ptr_probe_status');
   for (const s of STATUSES) status.set({ ...base, status: s }, s === result.status ? 1 : 0);
-  new Gauge({ name: 'ptr_probe_duration_seconds', help: `Duration of the probe in seconds; ${help}.`, labelNames: ['ip', 'family'], registers: [registry] })
-    .set(base, result.duration_seconds);
+  gauge('ptr_probe_duration_seconds').set(base, result.duration_seconds);
   return registry;
 }
 
