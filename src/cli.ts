@@ -11,7 +11,7 @@ import { VERSION } from './version.js';
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
 
-/** Builds the command line (DESIGN section 1); each action loads its command lazily and resolves to an exit code. */
+/** Builds the command line; each action loads its command lazily and resolves to an exit code. */
 function buildProgram(setExit: (code: Promise<number> | number) => void): Command {
   const program = new Command('ptr-exporter')
     .description('Prometheus exporter for forward-confirmed reverse DNS of mail servers\' sending IPs and SMTP rejections in MTA logs')
