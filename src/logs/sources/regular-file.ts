@@ -1,0 +1,63 @@
+import type { BigIntStats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { LineSplitter } from '../line-splitter.js';
+
+/** A file being read by a file or glob source. */
+export interface OpenFile {
+  path: string;
+  handle: FileHandle;
+  /** Latest fstat of the handle: identity, size and mtime. */
+  st: BigIntStats;
+  offset: number;
+  /** The offset just after the last newline handed out: where a restart resumes. */
+  committed: number;
+  splitter: LineSplitter;
+  retiredAt: number;
+}
+
+/** What opening a log file gave: a file with its fstat, nothing at the path, or an error (counted by the caller). */
+export type Opened = { kind: 'ok'; handle: FileHandle; st: BigIntStats } | { kind: 'missing' } | { kind: 'error'; reason: string };
+
+/** Opens `path` for reading and fstats the descriptor. */
+export async function openRegular(path: string): Promise<Opened> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    return isMissingCode(code) ? { kind: 'missing' } : { kind: 'error', reason: code ?? String(e) };
+  }
+  try {
+    return { kind: 'ok', handle, st: await handle.stat({ bigint: true }) };
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    return { kind: 'error', reason: (e as NodeJS.ErrnoException | null)?.code ?? String(e) };
+  }
+}
+
+/**
+ * The offset just after the last newline in the file's last 64 KiB (or `buf.length`), the file's
+ * size if there is none; null when the read failed.
+ */
+export async function lineStartNearEnd(handle: FileHandle, st: BigIntStats, buf: Buffer): Promise<number | null> {
+  const size = Number(st.size);
+  const window = Math.min(size, 64 * 1024, buf.length);
+  if (window === 0) return size;
+  try {
+    const { bytesRead } = await handle.read(buf, 0, window, size - window);
+    const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (nl !== -1) return size - window + nl + 1;
+    return window === size ? 0 : size;
+  } catch {
+    return null;
+  }
+}
+
+/** ENOENT or ENOTDIR: nothing at the path (yet). */
+export function isMissing(e: unknown): boolean {
+  return isMissingCode((e as NodeJS.ErrnoException | null)?.code);
+}
+
+function isMissingCode(code: string | undefined): boolean {
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
