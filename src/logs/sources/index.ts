@@ -18,6 +18,7 @@ export interface SourceSpec {
 export interface KindOptions {
   readChunkBytes?: number;
   rotateWaitMs?: number;
+  maxReadBytesPerPoll?: number;
   stdin?: NodeJS.ReadableStream;
 }
 

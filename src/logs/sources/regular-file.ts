@@ -1,4 +1,4 @@
-import type { BigIntStats } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { LineSplitter } from '../line-splitter.js';
 
@@ -18,17 +18,29 @@ export interface OpenFile {
 /** What opening a log file gave: a file with its fstat, nothing at the path, or an error (counted by the caller). */
 export type Opened = { kind: 'ok'; handle: FileHandle; st: BigIntStats } | { kind: 'missing' } | { kind: 'error'; reason: string };
 
-/** Opens `path` for reading and fstats the descriptor. */
+/** O_RDONLY plus O_NONBLOCK where the platform has it (Windows has no FIFO at a path and no such flag). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens `path` for reading, then fstats the descriptor and refuses (closes) anything that is not a
+ * regular file: a FIFO, a device such as /dev/zero, a directory. The type comes from the open
+ * descriptor, not from an earlier stat of the path, so a symlink swapped in between cannot slip
+ * through; O_NONBLOCK makes the open of a FIFO return at once instead of waiting for a writer
+ * (reads of a regular file ignore the flag).
+ */
 export async function openRegular(path: string): Promise<Opened> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, OPEN_FLAGS);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException | null)?.code;
     return isMissingCode(code) ? { kind: 'missing' } : { kind: 'error', reason: code ?? String(e) };
   }
   try {
-    return { kind: 'ok', handle, st: await handle.stat({ bigint: true }) };
+    const st = await handle.stat({ bigint: true });
+    if (st.isFile()) return { kind: 'ok', handle, st };
+    await handle.close().catch(() => undefined);
+    return { kind: 'error', reason: 'not a regular file' };
   } catch (e) {
     await handle.close().catch(() => undefined);
     return { kind: 'error', reason: (e as NodeJS.ErrnoException | null)?.code ?? String(e) };

@@ -15,6 +15,8 @@ export interface FileSourceOptions extends SourceOptions {
   readChunkBytes?: number;
   /** How long a rotated-away or deleted file keeps being drained; default 5000 ms, 0 = close at once. */
   rotateWaitMs?: number;
+  /** Most bytes one poll reads (over all its files); the rest waits for the next poll, which comes at once. Default 64 MiB. */
+  maxReadBytesPerPoll?: number;
 }
 
 /** What the configured path names now. */
@@ -64,6 +66,9 @@ export abstract class RotatingSource implements LogSource {
   protected lastMtimeNs: bigint | null = null;
   private readonly buf: Buffer;
   private readonly rotateWaitMs: number;
+  private readonly maxReadBytes: number;
+  /** Bytes this poll may still read. */
+  private budget = 0;
   private readonly clock: Clock;
   private readonly loop: PollLoop;
   private retired: OpenFile[] = [];
@@ -76,6 +81,7 @@ export abstract class RotatingSource implements LogSource {
   constructor(readonly name: string, protected readonly options: FileSourceOptions) {
     this.buf = Buffer.allocUnsafe(Math.max(4096, options.readChunkBytes ?? 1024 * 1024));
     this.rotateWaitMs = options.rotateWaitMs ?? 5000;
+    this.maxReadBytes = Math.max(this.buf.length, options.maxReadBytesPerPoll ?? 64 * 1024 * 1024);
     this.clock = options.clock ?? systemClock;
     const from = options.resumeFrom ?? null;
     this.resume = from && !isJournalPosition(from) ? from : null;
@@ -113,13 +119,21 @@ export abstract class RotatingSource implements LogSource {
   }
 
   private async step(): Promise<void> {
+    this.budget = this.maxReadBytes;
+    await this.read();
+    // At the read bound, what is left (and any rotation) waits for the next poll, which comes at once.
+    if (this.budget <= 0) this.loop.soon();
+  }
+
+  private async read(): Promise<void> {
     const now = this.clock.now();
     for (const f of [...this.retired]) {
       await this.drain(f);
-      if (now - f.retiredAt >= this.rotateWaitMs) await this.close(f);
+      if (now - f.retiredAt >= this.rotateWaitMs && this.budget > 0) await this.close(f);
     }
     const cur = this.current;
     if (cur) await this.drainCurrent(cur);
+    if (this.budget <= 0) return;
     const found = await this.locate();
     if (found.kind === 'error') return;
     if (this.resume && !(found.kind === 'file' && matchesPosition(this.resume, found.st))) await this.resumeElsewhere(this.resume);
@@ -224,12 +238,13 @@ export abstract class RotatingSource implements LogSource {
     await this.drain(f);
   }
 
-  /** Reads from the offset to EOF in readChunkBytes pieces and hands out the completed lines. */
+  /** Reads from the offset to EOF (or to the poll's read bound) in readChunkBytes pieces and hands out the completed lines. */
   private async drain(f: OpenFile): Promise<void> {
-    while (!this.loop.stopped) {
+    while (!this.loop.stopped && this.budget > 0) {
+      const want = Math.min(this.buf.length, this.budget);
       let n: number;
       try {
-        n = (await f.handle.read(this.buf, 0, this.buf.length, f.offset)).bytesRead;
+        n = (await f.handle.read(this.buf, 0, want, f.offset)).bytesRead;
       } catch {
         this.stats.readErrors++;
         return;
@@ -238,6 +253,7 @@ export abstract class RotatingSource implements LogSource {
       const chunk = this.buf.subarray(0, n);
       const at = f.offset;
       f.offset += n;
+      this.budget -= n;
       this.stats.bytes += n;
       this.emit(f.splitter, (s) => s.push(chunk));
       const nl = chunk.lastIndexOf(0x0a);
@@ -245,7 +261,7 @@ export abstract class RotatingSource implements LogSource {
         f.committed = at + nl + 1;
         this.moved(f);
       }
-      if (n < this.buf.length) return;
+      if (n < want) return;
     }
   }
 
@@ -256,7 +272,7 @@ export abstract class RotatingSource implements LogSource {
     this.retired.push(f);
     if (this.rotateWaitMs <= 0) {
       await this.drain(f);
-      await this.close(f);
+      if (this.budget > 0) await this.close(f);
     }
   }
 
