@@ -7,7 +7,7 @@ const OLD_FORM = '2015-03-01 12:00:00 1YS0Xx-0001Ab-2C ** user@comcast.net R=dns
 const FREENET = '2019-04-02 08:15:00 +0200 [4242] 1hBB1a-0004Xy-Qz == a@freenet.de R=dnslookup T=remote_smtp defer (-44) H=emig.freenet.de [2001:748:100:40::2:6]: SMTP error from remote mail server after RCPT TO:<a@freenet.de>: 550-inconsistent or no DNS PTR record for 2001:db8::25 (see RFC\\n550 1912 2.1)';
 
 describe('exim parser', () => {
-  it('parses the smtp-formats b.2 example (H= form, literal \\n)', () => {
+  it('parses a Gmail PTR line from pastebin.com/pJv07ywH (H= form, literal \\n)', () => {
     const [ev] = createEximParser().push(DOC_EXAMPLE);
     expect(ev).toMatchObject({
       time: new Date(2018, 5, 12, 14, 58, 33).getTime(), remoteHost: 'gmail-smtp-in.l.google.com', remoteIp: '74.125.24.27',

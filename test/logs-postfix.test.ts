@@ -11,7 +11,7 @@ const FREE_MX2 = 'Nov 27 10:00:02 mx postfix/smtp[78]: 3F2A11234: to=<x@free.fr>
 const FREE_REPLAY = 'Nov 27 10:00:09 mx postfix/error[79]: 5B6C7D8E9F: to=<y@free.fr>, relay=none, delay=0.01, delays=0/0/0/0, dsn=4.0.0, status=deferred (delivery temporarily suspended: host mx2.free.fr[212.27.48.7] refused to talk to me: 421 Refused. Your reverse DNS entry does not resolve to an IP.)';
 
 describe('postfix parser', () => {
-  it('parses the smtp-formats b.1 example: codes from the reply, never dsn=', () => {
+  it('parses a line from github.com/jtojnar/nixfiles issue 13: codes from the reply, never dsn=', () => {
     const [ev, ...rest] = createPostfixParser({ year: 2026 }).push(DOC_EXAMPLE);
     expect(rest).toHaveLength(0);
     expect(ev).toMatchObject({
@@ -22,7 +22,7 @@ describe('postfix parser', () => {
     expect(ev?.text).toBe('Your email has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. …');
   });
 
-  it('classifies the b.1 example as Gmail auth, not PTR', () => {
+  it('classifies the nixfiles line as Gmail auth, not PTR', () => {
     expect(createLogPipeline('postfix').push(DOC_EXAMPLE)).toMatchObject([{ provider: 'gmail', reason: 'auth', code: '5.7.26', family: 'ipv6', senderIp: null }]);
   });
 
@@ -77,6 +77,21 @@ describe('postfix parser', () => {
     expect(createPostfixParser({ lenient: true }).push(withQid)).toMatchObject([{ queueId: '251A3372458' }]);
     const tagged = `postfix/smtp[9]: 251A3372458: ${cut}`;
     expect(createPostfixParser({ lenient: true }).push(tagged)).toMatchObject([{ queueId: '251A3372458', time: null }]);
+  });
+
+  it('--format postfix on a whole syslog file: other programs\' lines are not read as Postfix lines', () => {
+    const reply = 'host mx.example.org[192.0.2.1] said: 550 5.7.25 no PTR record for [192.0.2.25]';
+    const p = createLogPipeline('postfix', { lenient: true });
+    const others = [
+      `Nov 27 10:00:00 mx opendkim[5]: 1A2B3C4D5E: ${reply}`,
+      `Nov 27 10:00:00 mx amavis[7]: (1234-01) ${reply}`,
+      `2025-11-27T16:26:20.562039+03:00 mx postgrey[9]: ${reply}`,
+      `opendkim[5]: 1A2B3C4D5E: ${reply}`,
+      `Nov 27 10:00:00 mx dovecot: ${reply}`,
+    ];
+    for (const line of others) expect(p.push(line)).toEqual([]);
+    expect(p.push(`  1A2B3C4D5E: to=<a@example.org>, status=bounced (${reply})`)).toHaveLength(1);
+    expect(p.push(`postfix/smtp[29685]: 1A2B3C4D5F: to=<a@example.org>, status=bounced (${reply})`)).toHaveLength(1);
   });
 
   it('finds the right "host" when the reply itself says "host ... said:"', () => {
