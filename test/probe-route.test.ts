@@ -88,6 +88,20 @@ describe('GET /probe', () => {
     expect(dns.queryCount.udp + dns.queryCount.tcp).toBe(queriesBefore);
   });
 
+  it('answers 400, never a verdict, for a target with an IPv6 zone id', async () => {
+    config = configFor(dns, ALLOWED);
+    const queriesBefore = dns.queryCount.udp + dns.queryCount.tcp;
+    for (const target of ['2001:db8::25%25eth0', '2001:DB8::25%25eth0', 'fe80::1%251']) {
+      const res = await app.inject(`/probe?target=${target}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.body).not.toContain('ptr_probe');
+      expect(res.body).toContain('has an IPv6 zone id');
+    }
+    expect((await app.inject('/probe?target=2001:db8::25%25eth0')).body)
+      .toBe('target "2001:db8::25%eth0" has an IPv6 zone id (%eth0): a zone id only names a local interface and means nothing to DNS, so give the address without it\n');
+    expect(dns.queryCount.udp + dns.queryCount.tcp).toBe(queriesBefore);
+  });
+
   it('allows nothing while allowed_networks is empty', async () => {
     config = configFor(dns, '{ enabled: true }');
     const res = await app.inject('/probe?target=192.0.2.25');

@@ -161,6 +161,13 @@ describe('probeIp target normalisation', () => {
   test('a non-IP target is a temperror value', async () => {
     expect(await probe('mail.example.com')).toMatchObject({ status: 'temperror', ptr: [] });
   });
+
+  test('a target with an IPv6 zone id gets no verdict and no lookup', async () => {
+    const before = server.queryCount.udp + server.queryCount.tcp;
+    const r = await probe('2001:db8::10%eth0');
+    expect(r).toMatchObject({ status: 'temperror', ptr: [], error: '2001:db8::10%eth0 has an IPv6 zone id (%eth0), which means nothing to DNS: not checked' });
+    expect(server.queryCount.udp + server.queryCount.tcp).toBe(before);
+  });
 });
 
 test('a DNS server on ::1 reached as "[::1]:PORT"', async () => {

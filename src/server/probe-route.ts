@@ -7,7 +7,7 @@ import { configSchema } from '../config/schema.js';
 import { probeIp, type ProbeTarget } from '../probe/probe.js';
 import { createResolver } from '../probe/resolver.js';
 import { STATUSES, type DnsSettings, type ProbeResult } from '../probe/types.js';
-import { inNetworks, normalizeIp } from '../targets/address.js';
+import { inNetworks, normalizeIp, zoneIdOf } from '../targets/address.js';
 
 /** Shortest probe deadline, whatever the scrape timeout header says. */
 export const MIN_PROBE_MS = 250;
@@ -34,6 +34,8 @@ export function parseProbeQuery(query: unknown, allowedNetworks: readonly string
   const raw = q.target;
   if (raw === undefined || raw === '') return { error: 'target parameter is missing: use /probe?target=IP' };
   if (typeof raw !== 'string') return { error: 'target parameter must be given once' };
+  const zone = zoneIdOf(raw);
+  if (zone !== null) return { error: `target ${JSON.stringify(raw)} has an IPv6 zone id (%${zone}): a zone id only names a local interface and means nothing to DNS, so give the address without it` };
   const ip = normalizeIp(raw);
   if (ip === null) return { error: `target ${JSON.stringify(raw)} is not an IP address` };
   if (!inNetworks(ip.ip, networks(allowedNetworks))) {
