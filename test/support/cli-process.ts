@@ -22,7 +22,7 @@ export async function serve(configFile: string, options: SpawnOptions = {}): Pro
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "msg=listening" line within 10 s; stderr:\n${stderr}`)), 10_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
       const line = stderr.split('\n').find((l) => /\bmsg=listening\b/.test(l));
       const m = line ? /\baddress="?([^\s"]+)/.exec(line) : null;
