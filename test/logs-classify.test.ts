@@ -77,7 +77,11 @@ describe('provider', () => {
 
 interface Case { name: string; raw: string; host?: string; remote?: string; provider: string; reason: string; code: string; sender?: string | null; family?: string }
 
-/** smtp-formats.md section (a): every row with a reply text. */
+/**
+ * Published rejection texts, with the sender IPs they name. Names: G Gmail's PTR and IPv6 rules, R Gmail's other
+ * rejections, M Microsoft's, numbered in the order the texts appeared; `d` marks a text from Google's list of SMTP
+ * errors (https://support.google.com/a/answer/3726730) rather than from a logged reply.
+ */
 const CASES: Case[] = [
   { name: 'G1', raw: '550-5.7.1 [2a01:4f8:151:2068::2] Our system has detected that this message does 550-5.7.1 not meet IPv6 sending guidelines regarding PTR records and 550-5.7.1 authentication. Please review 550-5.7.1 https://support.google.com/mail/?p=ipv6_authentication_error for more 550 5.7.1 information. w5si1414370wjx.133 - gsmtp',
     host: GMAIL, provider: 'gmail', reason: 'ipv6_ptr_auth', code: '5.7.1', sender: '2a01:4f8:151:2068::2', family: 'ipv6' },

@@ -4,13 +4,13 @@ import { LineSplitter } from '../src/logs/line-splitter.js';
 import { createLogPipeline } from '../src/logs/pipeline.js';
 import type { Rejection } from '../src/logs/types.js';
 
-/** smtp-formats b.3: first and last reply line only, timestamps stripped, `<--` turned into `<–`. */
+/** A blog's excerpt of Gmail's IPv6 rule (2016): first and last reply line only, timestamps stripped, `<--` turned into `<–`. */
 const EXCERPT = [
   '<– 550-5.7.1 [2001:0:5ef5:79fb:34e1:18ed:adbb:2299] Our system has detected that',
   '<– 550 5.7.1 information. bq2si3288976wjd.21 – gsmtp',
 ];
 
-/** smtp-formats b.3 verbatim lines, inside a session written from the format notes. */
+/** Two lines of a published MDaemon session transcript (2022), completed into a whole session around them. */
 const PTR_SESSION = [
   ' Tue 2022-08-09 07:47:31: Session 733250; child 0002',
   ' Tue 2022-08-09 07:47:31: Parsing message <x\\pd90001015916.msg>',
@@ -54,7 +54,7 @@ function run(lines: string[], format: 'mdaemon' = 'mdaemon', lenient = false): R
 }
 
 describe('mdaemon parser', () => {
-  it('b.3 excerpt in lenient mode: exactly one Gmail IPv6 PTR-and-auth rejection', () => {
+  it('the blog excerpt in lenient mode: exactly one Gmail IPv6 PTR-and-auth rejection', () => {
     const out = run(EXCERPT, 'mdaemon', true);
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({
@@ -63,7 +63,7 @@ describe('mdaemon parser', () => {
     });
   });
 
-  it('b.3 excerpt in strict mode yields nothing (no timestamps)', () => {
+  it('the blog excerpt in strict mode yields nothing (no timestamps)', () => {
     expect(run(EXCERPT)).toEqual([]);
   });
 
