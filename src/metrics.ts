@@ -3,6 +3,7 @@ import type { Rejection } from './logs/types.js';
 import { CACHED, PROBE_FAMILIES, ProbeSeries } from './probe-series.js';
 import type { ProbeResult, ProbeStatus } from './probe/types.js';
 import type { Target } from './targets/target.js';
+import { REVISION } from './version.js';
 
 /** The content type of the text format. */
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -43,14 +44,14 @@ export class ExporterMetrics {
     },
   });
 
-  readonly buildInfo = this.gauge('ptr_exporter_build_info', 'Always 1; labels carry the exporter version and Node.js version.', ['version', 'node_version']);
+  readonly buildInfo = this.gauge('ptr_exporter_build_info', 'Always 1; labels carry the exporter version, its git revision and the Node.js version.', ['version', 'revision', 'node_version']);
   readonly reloadSuccess = this.gauge('ptr_exporter_config_last_reload_successful', '1 if the last config load or reload succeeded.', []);
   readonly reloadTimestamp = this.gauge('ptr_exporter_config_last_reload_success_timestamp_seconds', 'Unix time of the last successful config load or reload.', []);
 
   constructor(opts: { version: string; maxSenderIps: number; maxLabelLength: number; defaultMetrics?: boolean }) {
     this.maxSenderIps = opts.maxSenderIps;
     this.probeSeries = new ProbeSeries(opts.maxLabelLength);
-    this.buildInfo.set({ version: opts.version, node_version: process.version }, 1);
+    this.buildInfo.set({ version: opts.version, revision: REVISION, node_version: process.version }, 1);
     if (opts.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
       for (const name of UNWANTED_DEFAULTS) this.registry.removeSingleMetric(name);
