@@ -8,9 +8,10 @@ export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** A running `ptr-exporter serve`. */
 export interface Served { child: ChildProcess; base: string; stderr: () => string; exit: Promise<number | null> }
 
-/** Spawns the built CLI with `serve --config FILE` and resolves once it logged its listening address. */
-export async function serve(configFile: string): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns the built CLI (or `command`, e.g. a release executable) with `serve --config FILE`; resolves once it logged its listening address. */
+export async function serve(configFile: string, opts: { command?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
+  const [cmd, ...args] = opts.command ?? [process.execPath, CLI];
+  const child = spawn(cmd!, [...args, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {
