@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPostfixParser } from '../src/logs/formats/postfix.js';
 import { createLogPipeline } from '../src/logs/pipeline.js';
 
+/** A Gmail bounce over IPv6, from https://github.com/jtojnar/nixfiles/issues/13 (reply shortened with …). */
 const DOC_EXAMPLE = 'Jan 02 07:31:13 azazel postfix/smtp[1050192]: 251A3372458: to=<foo@gmail.com>, relay=gmail-smtp-in.l.google.com[2a00:1450:4013:c06::1b]:25, delay=0.79, delays=0.04/0.05/0.2/0.5, dsn=5.7.26, status=bounced (host gmail-smtp-in.l.google.com[2a00:1450:4013:c06::1b] said: 550-5.7.26 Your email has been blocked because the sender is unauthenticated. 550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM. … (in reply to end of DATA command))';
 const IPV6_RULE = '550-5.7.1 [2001:db8::25] Gmail has detected that this message does 550-5.7.1 not meet IPv6 sending guidelines regarding PTR records and 550-5.7.1 authentication. For more information, go to 550 5.7.1 https://support.google.com/mail/?p=IPv6AuthError a1si2.3 - gsmtp';
 const RFC3339 = `2025-11-27T16:26:20.562039+03:00 mail postfix/smtp[1234]: 4Nt2Qz6CxNz9sPh: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[2a00:1450:4013:c06::1b]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.7.1, status=bounced (host gmail-smtp-in.l.google.com[2a00:1450:4013:c06::1b] said: ${IPV6_RULE} (in reply to end of DATA command))`;

@@ -14,9 +14,9 @@ describe('format registry', () => {
 
   it('the config schema takes exactly the registry\'s formats', () => {
     for (const format of FORMAT_CHOICES) {
-      expect(configSchema.safeParse({ logs: [{ path: '/var/log/mail.log', format }] }).success).toBe(true);
+      expect(configSchema().safeParse({ logs: [{ path: '/var/log/mail.log', format }] }).success).toBe(true);
     }
-    const bad = configSchema.safeParse({ logs: [{ path: '/var/log/mail.log', format: 'qmail' }] });
+    const bad = configSchema().safeParse({ logs: [{ path: '/var/log/mail.log', format: 'qmail' }] });
     expect(bad.success).toBe(false);
     expect(JSON.stringify(bad.error?.issues)).toContain(`must be one of ${formatChoices}`);
   });
