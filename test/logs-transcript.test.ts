@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogPipeline } from '../src/logs/pipeline.js';
 import { scanFiles } from '../src/logs/scan.js';
 import type { Rejection } from '../src/logs/types.js';
+import { Utf8OrWindows1252 } from '../src/logs/windows-1252.js';
 
 function run(text: string): Rejection[] {
   const p = createLogPipeline('transcript');
@@ -96,5 +97,18 @@ describe('mangled log lines with --format given', () => {
     const bytes = Buffer.from(`${lines.join('\r\n')}\r\n`, 'latin1');
     const report = await scanFiles(['-'], { format: 'mdaemon', stdin: Readable.from([bytes.subarray(0, 150), bytes.subarray(150)]) });
     expect(report.rejections).toMatchObject([{ reason: 'ptr', code: '5.7.1', sender_ip: '198.51.100.7', count: 1 }]);
+  });
+});
+
+describe('Utf8OrWindows1252', () => {
+  it('passes UTF-8 through (also split across chunks) and reads other bytes as Windows-1252', () => {
+    const d = new Utf8OrWindows1252();
+    const utf8 = Buffer.from('Réception – ok 😀', 'utf8');
+    const out = Buffer.concat([d.push(utf8.subarray(0, 2)), d.push(utf8.subarray(2, 15)), d.push(utf8.subarray(15)), d.end()]);
+    expect(out.toString('utf8')).toBe('Réception – ok 😀');
+    const cp = new Utf8OrWindows1252();
+    expect(Buffer.concat([cp.push(Buffer.from([0x52, 0xe9, 0x20, 0x93, 0x71, 0x94, 0x20, 0x80, 0x96])), cp.end()]).toString('utf8')).toBe('Ré “q” €–');
+    const cut = new Utf8OrWindows1252();
+    expect(Buffer.concat([cut.push(Buffer.from([0x41, 0xe2, 0x80])), cut.end()]).toString('utf8')).toBe('Aâ€');
   });
 });

@@ -68,9 +68,9 @@ export class Aggregator {
 
 /** Count descending, then the label values, so equal inputs always print the same order. */
 function compareRows(a: ScanRow, b: ScanRow): number {
-  return b.count - a.count ||
-    cmp(a.provider, b.provider) || cmp(a.reason, b.reason) || cmp(a.code, b.code) ||
-    cmp(a.reply_code, b.reply_code) || cmp(a.family, b.family) || cmp(a.sender_ip ?? '', b.sender_ip ?? '');
+  return b.count - a.count
+    || cmp(a.provider, b.provider) || cmp(a.reason, b.reason) || cmp(a.code, b.code)
+    || cmp(a.reply_code, b.reply_code) || cmp(a.family, b.family) || cmp(a.sender_ip ?? '', b.sender_ip ?? '');
 }
 
 function cmp(a: string, b: string): number {

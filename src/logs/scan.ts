@@ -39,7 +39,7 @@ export async function scanFiles(paths: string[], opts: ScanFilesOptions): Promis
       const s = await stat(p);
       return { size: s.isDirectory() ? 0 : s.size, dir: s.isDirectory() };
     } catch (e) {
-      throw new Error(`cannot read ${p}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${p}: ${(e as Error).message}`, { cause: e });
     }
   }));
   let total = sizes.reduce((a, b) => a + b.size, 0);
@@ -57,7 +57,7 @@ export async function scanFiles(paths: string[], opts: ScanFilesOptions): Promis
     try {
       files.push(await scanOne(path, dir, opts, agg, progress));
     } catch (e) {
-      throw new Error(`cannot read ${path}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
     }
   }
   return agg.report(files);
@@ -76,7 +76,7 @@ async function scanOne(path: string, dir: boolean, opts: ScanFilesOptions, agg: 
       if (detectScanFormat(head.lines) === 'dsn') format = 'dsn';
     }
   } else if (dir && messageFormat(format) === null) {
-    throw new Error(`is a folder; only --format dsn (or auto) reads a Maildir folder`);
+    throw new Error('is a folder; only --format dsn (or auto) reads a Maildir folder');
   }
   const reader = format === 'auto' ? null : messageFormat(format);
   if (reader) {

@@ -51,13 +51,11 @@ export class Utf8OrWindows1252 {
 function sequenceLength(buf: Buffer, i: number): number {
   const b = buf[i] as number;
   if (b < 0x80) return 1;
-  let n: number;
-  let lo = 0x80;
-  let hi = 0xbf;
-  if (b >= 0xc2 && b <= 0xdf) n = 2;
-  else if (b >= 0xe0 && b <= 0xef) { n = 3; if (b === 0xe0) lo = 0xa0; if (b === 0xed) hi = 0x9f; }
-  else if (b >= 0xf0 && b <= 0xf4) { n = 4; if (b === 0xf0) lo = 0x90; if (b === 0xf4) hi = 0x8f; }
-  else return -1;
+  const n = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+  if (n === 0) return -1;
+  // Second-byte ranges that exclude overlong forms, surrogates and code points above U+10FFFF.
+  const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+  const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
   for (let k = 1; k < n; k++) {
     if (i + k >= buf.length) return 0;
     const c = buf[i + k] as number;

@@ -14,7 +14,7 @@ const FIELDS = 'Reporting-MTA|Received-From-MTA|Arrival-Date|X-Postfix-Queue-ID|
 /** A field at the start of a line (after quoting). */
 export const STATUS_FIELD = new RegExp(`^\\s*(?:${FIELDS})\\s*:`, 'i');
 /** A field inside a line that was flattened (a pasted status part on one line). */
-const INLINE_FIELD = new RegExp(`\\s(?=(?:Reporting-MTA|Arrival-Date|X-Postfix-Queue-ID|X-Postfix-Sender|Original-Recipient|Final-Recipient|Remote-MTA|Diagnostic-Code|Last-Attempt-Date|Will-Retry-Until|Action:\\s*(?:failed|delayed|delivered|relayed|expanded)\\b|Status:\\s*[245]\\.\\d)\\s*:?)`, 'gi');
+const INLINE_FIELD = new RegExp('\\s(?=(?:Reporting-MTA|Arrival-Date|X-Postfix-Queue-ID|X-Postfix-Sender|Original-Recipient|Final-Recipient|Remote-MTA|Diagnostic-Code|Last-Attempt-Date|Will-Retry-Until|Action:\\s*(?:failed|delayed|delivered|relayed|expanded)\\b|Status:\\s*[245]\\.\\d)\\s*:?)', 'gi');
 
 /** Fields of one recipient's block. */
 const BLOCK_FIELDS = new Set(['original-recipient', 'final-recipient', 'action', 'status', 'remote-mta', 'diagnostic-code']);

@@ -211,8 +211,8 @@ function endpoint(text: string): { addr: string; port: boolean; ip: string | nul
   } else {
     const colon = addr.lastIndexOf(':');
     const before = addr.slice(0, colon);
-    const splits = colon > 0 && /^\d{1,5}$/.test(addr.slice(colon + 1)) &&
-      (before.indexOf(':') === -1 || normalizeIp(before) !== null);
+    const splits = colon > 0 && /^\d{1,5}$/.test(addr.slice(colon + 1))
+      && (before.indexOf(':') === -1 || normalizeIp(before) !== null);
     if (splits) {
       addr = before;
       port = true;

@@ -50,8 +50,8 @@ function parseLine(line: string, lenient: boolean, year: number | undefined): De
   const reply = normalizeReply(line.slice(replyStart, end));
   if (!reply) return null;
   const svc = prog ? prog.service : '';
-  const replay = svc.endsWith('error') || svc.endsWith('retry') ||
-    line.lastIndexOf('delivery temporarily suspended: ', hostIdx) !== -1;
+  const replay = svc.endsWith('error') || svc.endsWith('retry')
+    || line.lastIndexOf('delivery temporarily suspended: ', hostIdx) !== -1;
   return replyEvent(ts ? ts.time : null, host, ip, null, reply, queueId, replay);
 }
 
