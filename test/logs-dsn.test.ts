@@ -185,3 +185,25 @@ describe('dsn: near misses count no PTR rejection', () => {
     expect(await rejections(local)).toEqual([]);
   });
 });
+
+describe('dsn: hostile input', () => {
+  it('random bytes, deep MIME nesting, huge and repeated markers: no throw, nothing counted that is not there', async () => {
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const noise = Buffer.alloc(1 << 20);
+    for (let i = 0; i < noise.length; i++) noise[i] = Math.floor(rnd() * 256);
+    expect(await dsnEvents(noise)).toEqual([]);
+    const nested = `From: MAILER-DAEMON@example.com\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\n${Array.from({ length: 500 }, (_, i) => `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n`).join('')}Content-Type: text/plain\r\n\r\n<a@gmail.com>: host mx.example.org[192.0.2.1] said: 550 5.7.25 no PTR for [198.51.100.7]\r\n`;
+    expect((await rejections(nested)).map((r) => r.reason)).toEqual(['ptr']);
+    const pathological = [
+      `a@b.example ${'#550 x '.repeat(5000)}`,
+      `${'host x[1.2.3.4] said: '.repeat(2000)}`,
+      `${'SMTP error from remote mail server after '.repeat(1000)}: 550 x`,
+      `Diagnostic-Code: smtp; ${'550-5.7.1 '.repeat(20_000)}`,
+      `${'<a@b.example>\n'.repeat(10_000)}`,
+      `${'Final-Recipient: rfc822; a@b.example\n'.repeat(5_000)}`,
+    ].join('\n\n');
+    const out = await rejections(pathological);
+    expect(out.filter((r) => r.reason === 'ptr' || r.reason === 'ipv6_ptr_auth')).toEqual([]);
+  });
+});

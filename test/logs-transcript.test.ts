@@ -112,3 +112,19 @@ describe('Utf8OrWindows1252', () => {
     expect(Buffer.concat([cut.push(Buffer.from([0x41, 0xe2, 0x80])), cut.end()]).toString('utf8')).toBe('Aâ€');
   });
 });
+
+describe('transcript: hostile input', () => {
+  it('random bytes and pathological lines never throw; replies stay bounded', () => {
+    let seed = 11;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const chars = Array.from({ length: 200_000 }, () => String.fromCharCode(Math.floor(rnd() * 128))).join('');
+    const p = createLogPipeline('transcript');
+    for (const line of chars.split('\n')) p.push(line);
+    p.end();
+    const q = createLogPipeline('transcript');
+    const lines = [`<<< ${'550-5.7.1 '.repeat(50_000)}`, `${"(550, b'".repeat(20_000)}`, `x ${'550 5.7.1 '.repeat(30_000)}`, ...Array.from({ length: 10_000 }, () => '550-5.7.1 more')];
+    const out = [...lines.flatMap((l) => q.push(l)), ...q.end()];
+    for (const r of out) expect(r.code.length).toBeLessThan(16);
+    expect(out.length).toBeLessThan(5);
+  });
+});

@@ -22,7 +22,7 @@ const MARKERS: readonly RegExp[] = [
   /Remote host said: (?<reply>.*)$/,
   /(?:The response from the remote server was|The error that the other server returned was|The response was|Reported error|Remote server replied|Remote server said):? (?<reply>.*)$/i,
   /\(reason: (?<reply>.*)\)$/,
-  /(?:^|\s)(?:(?<host>[a-z0-9.-]{1,255}) )?#(?<reply>[45]\d\d[ -].*?)\s*##/i,
+  /(?:^|\s)(?:(?<host>[a-z0-9.-]{1,255}) )?#(?<reply>[45]\d\d[ -].{0,4000}?)\s*##/i,
 ];
 /** A marker whose reply follows in the next paragraph (Gmail leaves a blank line after it). */
 const MARKER_ALONE = /(?:The response from the remote server was|The error that the other server returned was|The response was|Remote server replied):\s*$/i;

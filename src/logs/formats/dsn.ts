@@ -28,7 +28,13 @@ export async function bounceParts(message: Uint8Array): Promise<BounceParts> {
   if (!looksLikeMessage(head)) return { text: Buffer.from(bytes).toString('utf8'), status: '', time: null };
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   if (!BOUNCE_HEADER.test(raw) && !BOUNCE_TEXT.test(raw)) return { text: '', status: '', time: null };
-  const email = await PostalMime.parse(bytes, { attachmentEncoding: 'utf8', maxRfc822NestingDepth: 0 });
+  let email;
+  try {
+    email = await PostalMime.parse(bytes, { attachmentEncoding: 'utf8', maxRfc822NestingDepth: 0, maxNestingDepth: 32, maxHeadersSize: 256 * 1024 });
+  } catch {
+    // Beyond postal-mime's limits (nesting, header size): read what the text shows.
+    return { text: Buffer.from(bytes).toString('utf8'), status: '', time: null };
+  }
   const status = email.attachments
     .filter((a) => STATUS_TYPES.has(a.mimeType.toLowerCase()))
     .map((a) => (typeof a.content === 'string' ? a.content : Buffer.from(a.content as ArrayBuffer).toString('utf8')))
