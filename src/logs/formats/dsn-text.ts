@@ -1,6 +1,6 @@
 import { normalizeReply } from '../reply.js';
 import type { DeliveryEvent } from '../types.js';
-import { cleanPasted, isIpLike } from './common.js';
+import { cleanPasted, isIpLike, replyEvent } from './common.js';
 import { addressOf, statusFailures, statusFieldsAt, type BounceFailure } from './dsn-status.js';
 import { createTranscriptParser } from './transcript.js';
 
@@ -53,11 +53,7 @@ export function bounceFailures(text: string, status: string): BounceFailure[] {
 export function bounceEvents(failures: readonly BounceFailure[], time: number | null): DeliveryEvent[] {
   const out: DeliveryEvent[] = [];
   for (const f of failures) {
-    const ip = f.ip !== null && isIpLike(f.ip) ? f.ip : null;
-    const ev: DeliveryEvent = {
-      time, remoteHost: f.host, remoteIp: ip, localIp: null,
-      replyCode: f.reply.replyCode, enhancedCode: f.reply.enhancedCode, text: f.reply.text, queueId: null, replay: false,
-    };
+    const ev = replyEvent(time, f.host, f.ip !== null && isIpLike(f.ip) ? f.ip : null, null, f.reply, null);
     for (let i = 0; i < Math.max(1, f.recipients.length); i++) out.push(ev);
   }
   return out;
