@@ -8,9 +8,10 @@ export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** A running `ptr-exporter serve`. */
 export interface Served { child: ChildProcess; base: string; stderr: () => string; exit: Promise<number | null> }
 
-/** Spawns the built CLI with `serve --config FILE` and resolves once it logged its listening address. */
-export async function serve(configFile: string): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns the built CLI with `serve --config FILE` (as user `uid` if given) and resolves once it logged its listening address. */
+export async function serve(configFile: string, uid?: number): Promise<Served> {
+  const ids = uid === undefined ? {} : { uid, gid: uid };
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], ...ids });
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {

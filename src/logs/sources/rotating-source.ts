@@ -135,7 +135,11 @@ export abstract class RotatingSource implements LogSource {
     if (cur) await this.drainCurrent(cur);
     if (this.budget <= 0) return;
     const found = await this.locate();
-    if (found.kind === 'error') return;
+    if (found.kind === 'error') {
+      // The path names something we cannot read: the old file is still drained, but not "open".
+      this.stats.open = false;
+      return;
+    }
     if (this.resume && !(found.kind === 'file' && matchesPosition(this.resume, found.st))) await this.resumeElsewhere(this.resume);
     if (found.kind === 'missing') {
       this.startupPending = false;
@@ -143,23 +147,25 @@ export abstract class RotatingSource implements LogSource {
         this.current = null;
         await this.retire(cur, false);
       }
-    } else if (!cur || !sameFile(cur.st, found.st)) {
-      await this.switchTo(found.path);
     }
-    this.stats.open = this.current !== null;
+    const readable = found.kind === 'missing' || (cur !== null && sameFile(cur.st, found.st)) || (await this.switchTo(found.path));
+    this.stats.open = readable && this.current !== null;
     this.stats.currentFile = this.current?.path ?? null;
   }
 
-  /** Opens the file now at the path, leaves the current one behind and reads the new one. */
-  private async switchTo(path: string): Promise<void> {
+  /** Opens the file now at the path, leaves the current one behind and reads the new one; false when it cannot be opened. */
+  private async switchTo(path: string): Promise<boolean> {
     const opened = await openRegular(path);
     if (opened.kind !== 'ok') {
       if (opened.kind === 'error') this.stats.readErrors++;
-      return;
+      return false;
     }
     const { handle, st } = opened;
     const old = this.current;
-    if (old && sameFile(old.st, st)) return void (await handle.close().catch(() => undefined));
+    if (old && sameFile(old.st, st)) {
+      await handle.close().catch(() => undefined);
+      return true;
+    }
     const back = this.retired.find((f) => sameFile(f.st, st));
     let next: OpenFile;
     if (back) {
@@ -180,6 +186,7 @@ export abstract class RotatingSource implements LogSource {
     this.startupPending = false;
     if (old) await this.retire(old, true);
     await this.drain(next);
+    return true;
   }
 
   /** Where a newly opened file is read from: the saved position, start_at end, or 0. */
