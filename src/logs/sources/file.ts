@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { splitGlob } from './glob-pattern.js';
 import { isMissing } from './regular-file.js';
 import { RotatingSource, type FileSourceOptions, type Found } from './rotating-source.js';
 
@@ -6,6 +7,12 @@ import { RotatingSource, type FileSourceOptions, type Found } from './rotating-s
 export class FileSource extends RotatingSource {
   constructor(readonly path: string, options: FileSourceOptions) {
     super(path, options);
+  }
+
+  protected watched(): { dir: string; wanted: (name: string) => boolean } {
+    const { dir, pattern, windows } = splitGlob(this.path);
+    const base = windows ? pattern.toLowerCase() : pattern;
+    return { dir, wanted: (name) => (windows ? name.toLowerCase() : name) === base };
   }
 
   protected async locate(): Promise<Found> {

@@ -5,7 +5,7 @@ import { findSaved, matchesPosition, positionOf, resumeOffset, sameFile } from '
 import { lineStartNearEnd, openRegular, type OpenFile } from './regular-file.js';
 import { PollLoop } from './poll-loop.js';
 import { emptyStats, isJournalPosition, systemClock, type Clock, type FilePosition, type LogSource, type SourceOptions } from './source.js';
-import { TimerWaker } from './waker.js';
+import { FolderWatch, TimerWaker } from './waker.js';
 
 /** Options of a file or glob source. */
 export interface FileSourceOptions extends SourceOptions {
@@ -77,6 +77,7 @@ export abstract class RotatingSource implements LogSource {
   /** The file position() describes: the current one, or the one followed last. */
   private followed: OpenFile | null = null;
   private resume: FilePosition | null;
+  private watch: FolderWatch | null = null;
 
   constructor(readonly name: string, protected readonly options: FileSourceOptions) {
     this.buf = Buffer.allocUnsafe(Math.max(4096, options.readChunkBytes ?? 1024 * 1024));
@@ -90,6 +91,9 @@ export abstract class RotatingSource implements LogSource {
 
   /** What the path names now. */
   protected abstract locate(): Promise<Found>;
+
+  /** The folder whose events may change what the path names, and the names in it that matter. */
+  protected abstract watched(): { dir: string; wanted: (name: string) => boolean };
 
   /** Called when `f` was left for another file (a glob remembers it, to never go back to it). */
   protected leaving(_f: OpenFile): void {}
@@ -110,6 +114,7 @@ export abstract class RotatingSource implements LogSource {
 
   stop(): Promise<void> {
     return this.loop.stop(async () => {
+      this.watch?.close();
       for (const f of [...this.retired, ...(this.current ? [this.current] : [])]) await f.handle.close().catch(() => undefined);
       this.retired = [];
       this.current = null;
@@ -118,7 +123,17 @@ export abstract class RotatingSource implements LogSource {
     });
   }
 
+  /**
+   * One poll. Events in the path's folder (fs.watch, as inotify-based tailers such as mtail do) wake
+   * the started source at once, so a file that stays at the path for less than a poll interval is
+   * still opened and read; the interval remains the fallback where watching fails.
+   */
   private async step(): Promise<void> {
+    if (!this.watch) {
+      const { dir, wanted } = this.watched();
+      this.watch = new FolderWatch(dir, wanted, () => this.loop.soon());
+    }
+    this.watch.ensure();
     this.budget = this.maxReadBytes;
     await this.read();
     // At the read bound, what is left (and any rotation) waits for the next poll, which comes at once.
