@@ -78,6 +78,8 @@ export abstract class RotatingSource implements LogSource {
   private followed: OpenFile | null = null;
   private resume: FilePosition | null;
   private watch: FolderWatch | null = null;
+  /** position() moved during this poll. */
+  private positionMoved = false;
 
   constructor(readonly name: string, protected readonly options: FileSourceOptions) {
     this.buf = Buffer.allocUnsafe(Math.max(4096, options.readChunkBytes ?? 1024 * 1024));
@@ -136,6 +138,10 @@ export abstract class RotatingSource implements LogSource {
     this.watch.ensure();
     this.budget = this.maxReadBytes;
     await this.read();
+    if (this.positionMoved) {
+      this.positionMoved = false;
+      await Promise.resolve(this.options.onPositionChange?.()).catch(() => undefined);
+    }
     // At the read bound, what is left (and any rotation) waits for the next poll, which comes at once.
     if (this.budget <= 0) this.loop.soon();
   }
@@ -309,9 +315,9 @@ export abstract class RotatingSource implements LogSource {
     await f.handle.close().catch(() => undefined);
   }
 
-  /** Reports a move of the followed file's position. */
+  /** Notes a move of the followed file's position, reported at the end of the poll. */
   private moved(f: OpenFile): void {
-    if (f === this.followed) void this.options.onPositionChange?.();
+    if (f === this.followed) this.positionMoved = true;
   }
 
   private emit(splitter: LineSplitter, split: (s: LineSplitter) => string[]): void {
