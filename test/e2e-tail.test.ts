@@ -54,7 +54,7 @@ it('a rotation that leaves an unreadable file: ptr_log_open 0 and /-/ready 503 u
     `logs: [{ path: ${JSON.stringify(log)}, format: postfix, start_at: beginning }]`,
     '',
   ].join('\n'), { mode: 0o644 });
-  const s = await serve(config, process.getuid?.() === 0 ? 65534 : undefined);
+  const s = await serve(config, { uid: process.getuid?.() === 0 ? 65534 : undefined });
   running.push(s);
   await waitFor('the log open and the exporter ready', s, async () => {
     const m = await scrape(s, log);
