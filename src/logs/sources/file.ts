@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { splitGlob } from './glob-pattern.js';
-import { isMissing } from './regular-file.js';
-import { RotatingSource, type FileSourceOptions, type Found } from './rotating-source.js';
+import { isMissing, type FileSourceOptions, type Found } from './regular-file.js';
+import { RotatingSource } from './rotating-source.js';
 
 /** One path followed through rename, copytruncate, delete and recreate (see RotatingSource). */
 export class FileSource extends RotatingSource {

@@ -2,25 +2,10 @@ import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { LineSplitter } from '../line-splitter.js';
 import { findSaved, matchesPosition, positionOf, resumeOffset, sameFile } from './identity.js';
-import { lineStartNearEnd, openRegular, type OpenFile } from './regular-file.js';
+import { lineStartNearEnd, openRegular, type FileSourceOptions, type Found, type OpenFile } from './regular-file.js';
 import { PollLoop } from './poll-loop.js';
-import { emptyStats, isJournalPosition, systemClock, type Clock, type FilePosition, type LogSource, type SourceOptions } from './source.js';
+import { emptyStats, isJournalPosition, systemClock, type Clock, type FilePosition, type LogSource } from './source.js';
 import { FolderWatch, TimerWaker } from './waker.js';
-
-/** Options of a file or glob source. */
-export interface FileSourceOptions extends SourceOptions {
-  /** `end`: the file found at the first poll is read from its end; every later file from its start. */
-  startAt: 'end' | 'beginning';
-  /** Bytes per read call; default 1 MiB. */
-  readChunkBytes?: number;
-  /** How long a rotated-away or deleted file keeps being drained; default 5000 ms, 0 = close at once. */
-  rotateWaitMs?: number;
-  /** Most bytes one poll reads (over all its files); the rest waits for the next poll, which comes at once. Default 64 MiB. */
-  maxReadBytesPerPoll?: number;
-}
-
-/** What the configured path names now. */
-export type Found = { kind: 'file'; path: string; st: BigIntStats } | { kind: 'missing' } | { kind: 'error' };
 
 /**
  * The reading shared by a file and a glob source; a subclass only says which file the path names
@@ -44,18 +29,7 @@ export type Found = { kind: 'file'; path: string; st: BigIntStats } | { kind: 'm
  * absent (errors leave it pending); reading starts after the last newline, so a line being written is
  * not cut. On Windows, libuv opens files with FILE_SHARE_DELETE, so holding a handle never blocks the
  * MTA's own rename or delete.
- *
- * Restart: position() is the identity of the file followed last and the offset after the last
- * complete line handed out from it (a waiting partial line is read again, whole, after a restart).
- * Given as resumeFrom, it replaces start_at for the first poll that finds the path present or
- * absent: when the path still names that file, reading resumes at the offset (from 0 when the file
- * is smaller than when saved: truncated). When the path names another file or none (rotated while we
- * were down), the saved file is looked for in its directory by identity (inodes only) and read on
- * from the offset first; then the new file is read from 0 and counts as a rotation. A saved file not
- * found (deleted, compressed, moved to another directory) is a loss: what was written to it after the
- * stop is never read. Also not kept across a restart: the tail of a file left behind that was still
- * being drained, files that came and went while we were down (a glob only takes its newest match),
- * and a line cut for length that was being written at the stop (its head is handed out again).
+ * Restart: see identity.ts.
  */
 export abstract class RotatingSource implements LogSource {
   readonly stats = emptyStats();
@@ -98,7 +72,7 @@ export abstract class RotatingSource implements LogSource {
   protected abstract watched(): { dir: string; wanted: (name: string) => boolean };
 
   /** Called when `f` was left for another file (a glob remembers it, to never go back to it). */
-  protected leaving(_f: OpenFile): void {}
+  protected leaving?(f: OpenFile): void;
 
   position(): FilePosition | null {
     const f = this.followed;
@@ -125,16 +99,9 @@ export abstract class RotatingSource implements LogSource {
     });
   }
 
-  /**
-   * One poll. Events in the path's folder (fs.watch, as inotify-based tailers such as mtail do) wake
-   * the started source at once, so a file that stays at the path for less than a poll interval is
-   * still opened and read; the interval remains the fallback where watching fails.
-   */
+  /** One poll. Folder events (fs.watch, as inotify-based mtail) wake a started source at once; the interval is the fallback. */
   private async step(): Promise<void> {
-    if (!this.watch) {
-      const { dir, wanted } = this.watched();
-      this.watch = new FolderWatch(dir, wanted, () => this.loop.soon());
-    }
+    this.watch ??= new FolderWatch(this.watched().dir, this.watched().wanted, () => this.loop.soon());
     this.watch.ensure();
     this.budget = this.maxReadBytes;
     await this.read();
@@ -295,7 +262,7 @@ export abstract class RotatingSource implements LogSource {
 
   /** Moves a file we no longer follow to the drained-for-a-while list (or closes it at once). */
   private async retire(f: OpenFile, forAnother: boolean): Promise<void> {
-    if (forAnother) this.leaving(f);
+    if (forAnother) this.leaving?.(f);
     f.retiredAt = this.clock.now();
     this.retired.push(f);
     if (this.rotateWaitMs <= 0) {
