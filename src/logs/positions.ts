@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, rename, rm, writeFile, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
@@ -98,6 +99,8 @@ const RENAME_BACKOFF_MS = [10, 20, 40, 80, 160, 320];
  * corrupt). Other failures leave the old file as it was. The .tmp file never stays behind.
  */
 export async function writePositionsFile(file: string, positions: Positions, ops: Partial<WriteOps> = {}): Promise<PositionsWrite> {
+  const foreign = await foreignFileProblem(file);
+  if (foreign !== null) return { ok: false, error: foreign };
   const doRename = ops.rename ?? rename;
   const sleep = ops.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   const text = encodePositions(positions);
@@ -133,5 +136,36 @@ export async function writePositionsFile(file: string, positions: Positions, ops
     return { ok: false, error: (e as Error).message };
   } finally {
     await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+/** Largest file taken for a positions file that was cut short by an interrupted in-place write. */
+const MAX_TORN_BYTES = 1024 * 1024;
+
+/**
+ * Why `file` must not be replaced by a positions file, or null when it is absent, empty, a positions file, or
+ * one cut short (it starts with "{"). Anything else (a mail log, a device, a FIFO) is never written over.
+ * The file is opened without blocking and checked through its descriptor, so a swapped path cannot slip by.
+ */
+export async function foreignFileProblem(file: string): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : `cannot check the existing file before replacing it: ${code ?? (e as Error).message}`;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return 'refusing to replace it: it is not a regular file';
+    if (stat.size === 0) return null;
+    const head = Buffer.alloc(Math.min(stat.size, MAX_TORN_BYTES + 1));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const text = head.subarray(0, bytesRead).toString('utf8');
+    if (decodePositions(text).ok) return null;
+    if (bytesRead <= MAX_TORN_BYTES && text.trimStart().startsWith('{')) return null;
+    return 'refusing to replace it: it is not a positions file (is it a log?)';
+  } finally {
+    await handle.close();
   }
 }
