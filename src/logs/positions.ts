@@ -99,7 +99,7 @@ const RENAME_BACKOFF_MS = [10, 20, 40, 80, 160, 320];
  * corrupt). Other failures leave the old file as it was. The .tmp file never stays behind.
  */
 export async function writePositionsFile(file: string, positions: Positions, ops: Partial<WriteOps> = {}): Promise<PositionsWrite> {
-  const foreign = await foreignFileProblem(file);
+  const foreign = await foreignFileProblem(file, positions);
   if (foreign !== null) return { ok: false, error: foreign };
   const doRename = ops.rename ?? rename;
   const sleep = ops.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
@@ -139,15 +139,13 @@ export async function writePositionsFile(file: string, positions: Positions, ops
   }
 }
 
-/** Largest file taken for a positions file that was cut short by an interrupted in-place write. */
-const MAX_TORN_BYTES = 1024 * 1024;
-
 /**
- * Why `file` must not be replaced by a positions file, or null when it is absent, empty, a positions file, or
- * one cut short (it starts with "{"). Anything else (a mail log, a device, a FIFO) is never written over.
- * The file is opened without blocking and checked through its descriptor, so a swapped path cannot slip by.
+ * Why `file` must not be replaced by a positions file, or null when it may: a file that is not a regular file
+ * (a device, a FIFO, a folder) or that is one of the followed logs (same device and inode as a position's file,
+ * also through a symlink or a hard link) is never written over. It is opened without blocking and checked
+ * through its descriptor, so a path swapped meanwhile cannot slip by.
  */
-export async function foreignFileProblem(file: string): Promise<string | null> {
+export async function foreignFileProblem(file: string, positions: Positions): Promise<string | null> {
   let handle;
   try {
     handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -156,15 +154,10 @@ export async function foreignFileProblem(file: string): Promise<string | null> {
     return code === 'ENOENT' ? null : `cannot check the existing file before replacing it: ${code ?? (e as Error).message}`;
   }
   try {
-    const stat = await handle.stat();
+    const stat = await handle.stat({ bigint: true });
     if (!stat.isFile()) return 'refusing to replace it: it is not a regular file';
-    if (stat.size === 0) return null;
-    const head = Buffer.alloc(Math.min(stat.size, MAX_TORN_BYTES + 1));
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const text = head.subarray(0, bytesRead).toString('utf8');
-    if (decodePositions(text).ok) return null;
-    if (bytesRead <= MAX_TORN_BYTES && text.trimStart().startsWith('{')) return null;
-    return 'refusing to replace it: it is not a positions file (is it a log?)';
+    const followed = [...positions.values()].find((p) => p.ino !== '0' && p.dev === String(stat.dev) && p.ino === String(stat.ino));
+    return followed ? `refusing to replace it: it is the followed log ${followed.file}` : null;
   } finally {
     await handle.close();
   }
