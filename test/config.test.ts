@@ -21,7 +21,7 @@ function problems(yaml: string): string[] {
 describe('config', () => {
   it('accepts an empty file and applies every documented default', () => {
     const c = parseConfig('');
-    expect(c.web).toEqual({ listenAddress: '0.0.0.0:9808', telemetryPath: '/metrics', configFile: '' });
+    expect(c.web).toEqual({ listenAddress: ':9808', telemetryPath: '/metrics', configFile: '' });
     expect(c.dns).toEqual({ servers: [], timeoutMs: 2000, attempts: 2 });
     expect(c.probe).toEqual({ schedule: '*/5 * * * *', concurrency: 32, runOnStart: true });
     expect(c.targets).toEqual([]);
@@ -184,7 +184,7 @@ describe('durations and addresses', () => {
   it('splits listen addresses', () => {
     expect(parseListenAddress('0.0.0.0:9808')).toEqual({ host: '0.0.0.0', port: 9808 });
     expect(parseListenAddress('[::1]:9808')).toEqual({ host: '::1', port: 9808 });
-    expect(parseListenAddress(':9808')).toEqual({ host: '0.0.0.0', port: 9808 });
+    expect(parseListenAddress(':9808')).toEqual({ host: null, port: 9808 });
     expect(parseListenAddress('localhost:0')).toEqual({ host: 'localhost', port: 0 });
     expect(parseListenAddress('9808')).toBeNull();
     expect(parseListenAddress('host:70000')).toBeNull();

@@ -82,7 +82,7 @@ export const logSourceSchema = fileLogSchema;
 export type LogSource = z.output<typeof logSourceSchema>;
 
 const webSchema = z.strictObject({
-  listen_address: listenAddressSchema.default('0.0.0.0:9808'),
+  listen_address: listenAddressSchema.default(':9808'),
   telemetry_path: z.string().regex(/^\/[^?#\s]*$/, { message: 'must be a path starting with /' })
     .regex(/^[A-Za-z0-9/._~-]*$/, { message: 'may hold only letters, digits and / . _ ~ -' })
     .refine((p) => !RESERVED_PATHS.includes(p), { message: `is taken by another endpoint (${RESERVED_PATHS.join(', ')})` })
