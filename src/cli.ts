@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { parseDuration } from './config/duration.js';
+import { SCAN_FORMAT_CHOICES } from './logs/formats/index.js';
 import { parseServerAddress } from './probe/server-address.js';
 import { isHostname, normalizeHostname } from './targets/hostname.js';
 import { UsageError } from './commands/usage-error.js';
@@ -53,7 +54,7 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
   program.command('scan')
     .description('read whole log files (or - for stdin) once and print the rejection summary')
     .argument('<file...>', 'log files, or - for standard input')
-    .addOption(new Option('--format <format>', 'log format').choices(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd']).default('auto'))
+    .addOption(new Option('--format <format>', 'log format').choices(SCAN_FORMAT_CHOICES).default('auto'))
     .option('--json', 'print JSON')
     .action((files: string[], o: { format: string; json?: boolean }) => {
       setExit(import('./commands/scan.js').then(({ scanCommand }) => scanCommand(files, { format: o.format as 'auto', json: o.json === true }, out, err)));

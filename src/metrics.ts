@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { codeLabel } from './code-label.js';
 import type { Rejection } from './logs/types.js';
 import { declaration, type MetricName } from './metric-names.js';
 import { PROBE_FAMILIES, ProbeSeries } from './probe-series.js';
@@ -108,7 +109,7 @@ export class ExporterMetrics {
 
   /** Counts one classified rejection. */
   recordRejection(r: Rejection): void {
-    this.rejections.inc({ provider: r.provider, reason: r.reason, code: r.code, family: r.family });
+    this.rejections.inc({ provider: r.provider, reason: r.reason, code: codeLabel(r.code), family: r.family });
     this.senderRejections.inc({ sender_ip: this.senderLabel(r.senderIp), reason: r.reason });
     this.lastRejection.set({ provider: r.provider, reason: r.reason }, (r.time ?? Date.now()) / 1000);
   }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isGlob, looksWindows, matchesGlob, splitGlob } from '../logs/glob.js';
+import { isGlob, looksWindows, matchesGlob, splitGlob } from '../logs/sources/glob-pattern.js';
 
 /** The same path for two spellings: resolved against the working folder, case-insensitive for Windows paths. */
 function samePath(a: string, b: string): boolean {

@@ -16,13 +16,13 @@ const DOCUMENTATION = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '200
   .map((c) => ipaddr.parseCIDR(c));
 
 /**
- * The zone id of a scoped IPv6 address ("eth0" in "fe80::1%eth0", RFC 4007), or null when there is none.
+ * The zone id of a scoped IPv6 address ("eth0" in "fe80::1%eth0", RFC 4007 section 11), or null when there is none.
  * A zone id names an interface of this host; DNS knows nothing about it, so no verdict can be made about it.
  */
 export function zoneIdOf(text: string): string | null {
   const s = text.trim();
   const at = s.indexOf('%');
-  return at >= 0 && isIP(s) === 6 ? s.slice(at + 1) : null;
+  return at > 0 && isIP(s) === 6 ? s.slice(at + 1) : null;
 }
 
 /** Why an address with a zone id is refused, for error messages. */
