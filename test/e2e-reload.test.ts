@@ -9,7 +9,6 @@ import { reverseName } from '../src/probe/reverse-name.js';
 
 // End to end: config reload of the built CLI (dist/) by SIGHUP and POST /-/reload, against test DNS servers on loopback.
 
-
 /** Server A: .25, .26 and .27 all pass. */
 const ZONE_A: ZoneRecord[] = [
   { name: reverseName('192.0.2.25'), type: 'PTR', data: 'mail.example.com' },

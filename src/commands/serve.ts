@@ -38,7 +38,7 @@ export async function serveCommand({ configFile, overrides, logger }: ServeOptio
   web?.start();
   const tls = web?.current.tls != null;
   logger.info('listening', {
-    version: VERSION, address: formatHostPort(listened.host, port), dual_stack: address.host === null && listened.host === '::', tls, http2: tls && web!.config.http2,
+    version: VERSION, address: formatHostPort(listened.host, port), dual_stack: address.host === null && listened.host === '::', tls, http2: tls && web?.config.http2 === true,
     basic_auth: (web?.config.users.size ?? 0) > 0, web_config_file: web?.current.path ?? '', telemetry_path: config.web.telemetryPath, targets: config.targets.length, logs: config.logs.length });
 
   return new Promise<number>((resolve) => {

@@ -75,7 +75,7 @@ function firstAliasField(doc: Document): string {
       chain.forEach((item, i) => {
         const child = chain[i + 1];
         if (isPair(item) && isScalar(item.key)) path.push(String(item.key.value));
-        else if (isSeq(item) && child !== undefined) path.push(item.items.indexOf(child as never));
+        else if (isSeq(item) && child !== undefined) path.push(item.items.indexOf(child));
       });
       if (path.length > 0) field = formatPath(path);
       return visit.BREAK;
