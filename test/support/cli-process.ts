@@ -8,14 +8,21 @@ export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** A running `ptr-exporter serve`. */
 export interface Served { child: ChildProcess; base: string; stderr: () => string; exit: Promise<number | null> }
 
+/** Where and with which environment variables (added to this process's) the CLI runs. */
+export interface SpawnOptions { cwd?: string; env?: Record<string, string> }
+
 /** Spawns the built CLI with `serve --config FILE` and resolves once it logged its listening address. */
-export async function serve(configFile: string): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function serve(configFile: string, options: SpawnOptions = {}): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+  });
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "msg=listening" line within 10 s; stderr:\n${stderr}`)), 10_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
       const line = stderr.split('\n').find((l) => /\bmsg=listening\b/.test(l));
       const m = line ? /\baddress="?([^\s"]+)/.exec(line) : null;
