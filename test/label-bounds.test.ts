@@ -6,7 +6,9 @@ import { codeLabel, KNOWN_CODES } from '../src/code-label.js';
 import { parseConfig } from '../src/config/load.js';
 import { Exporter } from '../src/exporter/exporter.js';
 import { silentLogger } from '../src/logger.js';
+import { senderIpFromReply } from '../src/logs/reply.js';
 import { buildServer } from '../src/server/app.js';
+import { normalizeIp } from '../src/targets/address.js';
 import { find, parseMetrics } from './support/metrics-text.js';
 
 // A remote server chooses the code in its reply: 10,000 distinct codes in a log must not make 10,000 series.
@@ -46,6 +48,14 @@ afterAll(async () => {
   await app.close();
   await exporter.stop();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the sender_ip label', () => {
+  it('never takes an address with a zone id from a reply', () => {
+    expect(normalizeIp('2001:db8::25%eth0')).toBeNull();
+    expect(senderIpFromReply('550 5.7.1 no PTR record for 2001:db8::25%eth0 (see https://example.com)', 'other')).toBeNull();
+    expect(senderIpFromReply('550 5.7.1 no PTR record for 2001:db8::25 (see https://example.com)', 'other')).toBe('2001:db8::25');
+  });
 });
 
 describe('the code label is bounded', () => {

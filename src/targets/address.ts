@@ -22,10 +22,10 @@ export function zoneIdOf(text: string): string | null {
   return at > 0 && isIP(s) === 6 ? s.slice(at + 1) : null;
 }
 
-/** Normalises an IP address string, or returns null when it is not a valid IP. */
+/** Normalises an IP address string, or returns null when it is not a valid IP or carries a zone id (see zoneIdOf). */
 export function normalizeIp(text: string): NormalizedIp | null {
   const s = text.trim();
-  if (isIP(s) === 0) return null;
+  if (isIP(s) === 0 || s.includes('%')) return null;
   let addr = ipaddr.parse(s);
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
     addr = (addr as ipaddr.IPv6).toIPv4Address();
