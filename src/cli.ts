@@ -7,7 +7,7 @@ import { parseServerAddress } from './probe/server-address.js';
 import { isHostname, normalizeHostname } from './targets/hostname.js';
 import { UsageError } from './commands/usage-error.js';
 import { createLogger, LEVELS, type Level } from './logger.js';
-import { VERSION } from './version.js';
+import { versionLine } from './version.js';
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
@@ -16,7 +16,7 @@ const err = (s: string): void => void process.stderr.write(s);
 function buildProgram(setExit: (code: Promise<number> | number) => void): Command {
   const program = new Command('ptr-exporter')
     .description('Prometheus exporter for forward-confirmed reverse DNS of mail servers\' sending IPs and SMTP rejections in MTA logs')
-    .version(VERSION, '--version')
+    .version(versionLine(), '--version')
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err });
 
