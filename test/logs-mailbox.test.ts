@@ -69,6 +69,9 @@ describe('dsn: mailboxes', () => {
     const mbox = join(dir, 'small.mbox');
     await writeFile(mbox, [0, 1, 3, 10].map((i) => `From MAILER-DAEMON Fri Nov  8 07:03:10 2024\n${message(i)}\n`).join(''));
     expect((await scanFiles([mbox], { format: 'auto' }))).toMatchObject({ files: [{ format: 'dsn' }], totals: { rejections: 3, ptr_related: 2 } });
+    const ordinaryFirst = join(dir, 'ordinary-first.mbox');
+    await writeFile(ordinaryFirst, [...Array.from({ length: 300 }, (_, i) => 3 + 10 * i), 0].map((i) => `From user@example.com Fri Nov  8 07:03:10 2024\n${message(i)}\n`).join(''));
+    expect((await scanFiles([ordinaryFirst], { format: 'auto' }))).toMatchObject({ files: [{ format: 'dsn' }], totals: { rejections: 1, ptr_related: 1 } });
     const folder = join(dir, 'emls');
     await mkdir(folder);
     await writeFile(join(folder, 'a.eml'), message(10));

@@ -35,6 +35,8 @@ export interface MessageFormat<N extends string = string> {
   readonly name: N;
   readonly reads: string;
   readonly signature: RegExp;
+  /** Matches the first line of an input that holds messages (an mbox `From ` line, a header). */
+  readonly firstLine: RegExp;
   events(message: Uint8Array): Promise<DeliveryEvent[]>;
 }
 

@@ -90,5 +90,6 @@ export const dsnFormat: MessageFormat<'dsn'> = {
   name: 'dsn',
   reads: 'bounce messages: `.eml` files, mbox files, Maildir folders (`cur/`, `new/`) and bounce text as pasted (folded, quoted with `> `); RFC 3464 reports and the Postfix, Exim, Sendmail, Gmail, Office 365/Exchange and qmail layouts; one rejection per failed recipient',
   signature: SIGNATURE,
+  firstLine: /^(?:From \S{1,320} .{10,80}\d{4}\s*$|(?:Return-Path|Received|Delivered-To|MIME-Version|Message-ID|Date|From|To|Subject|X-[\w-]{1,64})\s*:)/i,
   events: dsnEvents,
 };

@@ -62,8 +62,13 @@ export function detectLineFormat(lines: readonly string[]): LineFormatName | nul
   return vote(lines, LINE_FORMATS) as LineFormatName | null;
 }
 
-/** What `scan --format auto` reads the given first lines as: a bounce as soon as one line shows it (bounces quote transcripts), else the line format with most votes. */
+/**
+ * What `scan --format auto` reads the given first lines as: messages when the input starts like a
+ * message or an mbox, a bounce as soon as one line shows it (bounces quote transcripts), else the
+ * line format with most votes.
+ */
 export function detectScanFormat(lines: readonly string[]): ScanFormat | null {
+  if (lines[0] !== undefined && dsnFormat.firstLine.test(lines[0].slice(0, 4096))) return dsnFormat.name;
   for (const line of lines) if (dsnFormat.signature.test(line.length > 4096 ? line.slice(0, 4096) : line)) return dsnFormat.name;
   return detectLineFormat(lines);
 }
