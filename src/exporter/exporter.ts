@@ -3,8 +3,8 @@ import type { Logger } from '../logger.js';
 import { isPtrRelated, type Rejection } from '../logs/types.js';
 import { ExporterMetrics } from '../metrics.js';
 import type { ProbeResult } from '../probe/types.js';
-import { LearnedTargets } from '../targets/learned-targets.js';
 import type { Target } from '../targets/target.js';
+import { LearnedStore } from './learned-store.js';
 import { LogRunner } from './log-runner.js';
 import { ProbeRunner } from './probe-runner.js';
 import { RejectionTally } from './rejection-tally.js';
@@ -32,17 +32,17 @@ export class Exporter {
   readonly tally = new RejectionTally();
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
-  private readonly learned: LearnedTargets;
+  private readonly learned: LearnedStore;
 
-  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number } = {}) {
+  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number; probeSoonDebounceMs?: number } = {}) {
     this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
-    this.learned = new LearnedTargets(config.limits.maxSenderIps);
+    this.learned = new LearnedStore(config, logger);
     this.probes = new ProbeRunner(config, () => this.learned.list(), {
       targets: (targets) => this.metrics.setTargets(targets),
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
-    }, logger);
+    }, logger, opts.probeSoonDebounceMs);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
     this.metrics.markReload(true);
@@ -50,6 +50,7 @@ export class Exporter {
 
   /** Starts probing and tailing. */
   async start(): Promise<void> {
+    await this.learned.load();
     await this.logs.apply(this.config.logs);
     this.probes.start();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
@@ -59,7 +60,7 @@ export class Exporter {
   async reload(config: Config): Promise<void> {
     this.config = config;
     this.metrics.setMaxSenderIps(config.limits.maxSenderIps);
-    this.learned.setMax(config.limits.maxSenderIps);
+    await this.learned.reload(config);
     this.probes.reload(config);
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
     await this.logs.apply(config.logs);
@@ -105,13 +106,17 @@ export class Exporter {
   /** Stops probing and tailing. */
   async stop(): Promise<void> {
     await Promise.all([this.probes.stop(), this.logs.stop()]);
+    await this.learned.flush();
   }
 
   private onRejection(r: Rejection): void {
     this.metrics.recordRejection(r);
     this.tally.add(r);
-    if (this.config.discover.fromLogs && r.senderIp !== null && isPtrRelated(r.reason) && this.learned.add(r.senderIp)) {
+    if (!this.config.discover.fromLogs || r.senderIp === null || !isPtrRelated(r.reason)) return;
+    const at = r.time ?? Date.now();
+    if (this.learned.add(r.senderIp, at)) {
       this.logger.info('learned a sending IP from a PTR-related rejection', { ip: r.senderIp, provider: r.provider, reason: r.reason });
     }
+    if (Date.now() - at <= this.config.discover.learnedTtlMs) this.probes.probeSoon(r.senderIp);
   }
 }
