@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { writeFileAtomic, type FileWrite, type WriteOps } from '../atomic-write.js';
 import { z } from 'zod';
 import { isJournalPosition, type SourcePosition } from './sources/source.js';
@@ -73,7 +74,33 @@ export async function readPositionsFile(file: string): Promise<PositionsRead> {
 /** How a write went (see writeFileAtomic). */
 export type PositionsWrite = FileWrite;
 
-/** Writes the positions document atomically (see writeFileAtomic). */
-export function writePositionsFile(file: string, positions: Positions, ops: Partial<WriteOps> = {}): Promise<PositionsWrite> {
+/** Writes the positions document atomically (see writeFileAtomic), never over a file that is not a positions file's place (see foreignFileProblem). */
+export async function writePositionsFile(file: string, positions: Positions, ops: Partial<WriteOps> = {}): Promise<PositionsWrite> {
+  const foreign = await foreignFileProblem(file, positions);
+  if (foreign !== null) return { ok: false, error: foreign };
   return writeFileAtomic(file, encodePositions(positions), ops);
+}
+
+/**
+ * Why `file` must not be replaced by a positions file, or null when it may: a file that is not a regular file
+ * (a device, a FIFO, a folder) or that is one of the followed logs (same device and inode as a position's file,
+ * also through a symlink or a hard link) is never written over. It is opened without blocking and checked
+ * through its descriptor, so a path swapped meanwhile cannot slip by.
+ */
+export async function foreignFileProblem(file: string, positions: Positions): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : `cannot check the existing file before replacing it: ${code ?? (e as Error).message}`;
+  }
+  try {
+    const stat = await handle.stat({ bigint: true });
+    if (!stat.isFile()) return 'refusing to replace it: it is not a regular file';
+    const followed = [...positions.values()].find((p) => !isJournalPosition(p) && p.ino !== '0' && p.dev === String(stat.dev) && p.ino === String(stat.ino));
+    return followed && !isJournalPosition(followed) ? `refusing to replace it: it is the followed log ${followed.file}` : null;
+  } finally {
+    await handle.close();
+  }
 }
