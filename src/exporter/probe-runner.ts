@@ -30,6 +30,8 @@ export interface ProbeEvents {
 export const PROBE_SOON_DEBOUNCE_MS = 1000;
 /** A learned IP probed this recently is not probed again out of schedule. */
 const PROBE_SOON_MIN_AGE_MS = 30_000;
+/** IPs waiting for an out-of-schedule probe, at most; a hostile log naming many IPs cannot grow it. */
+const PROBE_SOON_MAX_PENDING = 1024;
 
 /**
  * Discovers targets and probes them on the schedule; keeps the latest state per target. An IP named
@@ -85,10 +87,12 @@ export class ProbeRunner {
     return [...this.states.values()];
   }
 
-  /** Probes an IP named in a rejection within about debounceMs, outside the schedule (see the class comment). */
+  /** Probes an IP named in a rejection within about debounceMs, outside the schedule (see the class comment); only IPs still learned then are probed. */
   probeSoon(ip: string): void {
     if (this.abort.signal.aborted) return;
+    this.pending.delete(ip);
     this.pending.add(ip);
+    if (this.pending.size > PROBE_SOON_MAX_PENDING) this.pending.delete(this.pending.values().next().value!);
     this.soonTimer ??= setTimeout(() => {
       this.soonTimer = undefined;
       void this.probePending();
@@ -117,9 +121,10 @@ export class ProbeRunner {
   private probePending(): Promise<void> {
     if (this.cycleRunning || this.abort.signal.aborted) return this.soonRun;
     const now = Date.now();
+    const learned = new Set(this.learned());
     const ips = [...this.pending].filter((ip) => {
       const at = this.states.get(ip)?.endedAtMs;
-      return at === undefined || at === null || now - at >= PROBE_SOON_MIN_AGE_MS;
+      return learned.has(ip) && (at === undefined || at === null || now - at >= PROBE_SOON_MIN_AGE_MS);
     });
     this.pending.clear();
     if (ips.length === 0) return this.soonRun;
