@@ -1,6 +1,7 @@
 import { adviceFor } from '../probe/advice.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { ScanReport } from '../logs/scan.js';
+import { providerName } from '../logs/provider-names.js';
 import { isPtrRelated } from '../logs/types.js';
 import { addressKind, type AddressKind, type Family } from '../targets/address.js';
 import type { MtaSetting } from './mta-settings.js';
@@ -127,13 +128,4 @@ function firstPerDomain(auth: readonly DoctorAuth[]): Map<string, DoctorAuth> {
   const out = new Map<string, DoctorAuth>();
   for (const a of auth) if (!out.has(a.domain)) out.set(a.domain, a);
   return out;
-}
-
-const PROVIDER_NAMES: Record<string, string> = {
-  gmail: 'Gmail', microsoft: 'Microsoft', yahoo: 'Yahoo', apple: 'Apple', comcast: 'Comcast',
-  united_internet: 'GMX/WEB.DE', t_online: 'T-Online', orange: 'Orange', free: 'Free', other: 'A receiver',
-};
-
-function providerName(p: string): string {
-  return PROVIDER_NAMES[p] ?? p;
 }

@@ -30,7 +30,7 @@ export interface StatusReport {
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
 export class Exporter {
   readonly metrics: ExporterMetrics;
-  readonly tally = new RejectionTally();
+  readonly tally: RejectionTally;
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
   private readonly learned: LearnedStore;
@@ -39,6 +39,7 @@ export class Exporter {
 
   constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number; probeSoonDebounceMs?: number } = {}) {
     this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
+    this.tally = new RejectionTally(config.limits.maxSenderIps);
     this.learned = new LearnedStore(config, logger);
     this.probes = new ProbeRunner(config, () => this.learned.list(), {
       targets: (targets) => this.metrics.setTargets(targets),
@@ -63,6 +64,7 @@ export class Exporter {
   async reload(config: Config): Promise<void> {
     this.config = config;
     this.metrics.setMaxSenderIps(config.limits.maxSenderIps);
+    this.tally.setMaxSenderIps(config.limits.maxSenderIps);
     await this.learned.reload(config);
     this.probes.reload(config);
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
