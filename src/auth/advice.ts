@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Family } from '../targets/address.js';
-import type { SpfCheck } from './types.js';
+import type { DkimCheck, SpfCheck } from './types.js';
 
 /** The SPF mechanism that authorises a sending address: its /64 for IPv6 (one host's usual prefix), else the address. */
 export function mechanismFor(ip: string, family: Family): string {
@@ -75,5 +75,24 @@ export function spfAdvice(ip: string, family: Family, domain: string, spf: SpfCh
       }
       return `${ip} sends for ${domain}, whose SPF record "${record}" gives ${spf.result} for it: add ${mechanism}${fixed}.`;
     }
+  }
+}
+
+/** One line of advice for a DKIM key record that is not valid, or null when it is. */
+export function dkimAdvice(domain: string, dkim: DkimCheck): string | null {
+  const name = `${dkim.selector}._domainkey.${domain}`;
+  switch (dkim.status) {
+    case 'valid':
+      return null;
+    case 'missing':
+      return `No DKIM key at ${name}: publish the public key of the selector the MTA signs with (or list the selector it really uses).`;
+    case 'revoked':
+      return `The DKIM key at ${name} is revoked (empty p=): sign with a current key and list its selector instead.`;
+    case 'weak':
+      return `The DKIM key at ${name} has ${dkim.bits ?? '?'} bits; Gmail requires at least 1024: create a 2048-bit key, publish it under a new selector and sign with it.`;
+    case 'invalid':
+      return `The DKIM key record at ${name} does not parse (${dkim.error ?? 'invalid'}): republish it as "v=DKIM1; k=rsa; p=<base64 public key>".`;
+    case 'temperror':
+      return `The DKIM key at ${name} could not be checked (${dkim.error ?? 'temporary DNS error'}): check that the configured DNS servers answer.`;
   }
 }
