@@ -5,6 +5,7 @@ import { ExporterMetrics } from '../metrics.js';
 import type { ProbeResult } from '../probe/types.js';
 import { LearnedTargets } from '../targets/learned-targets.js';
 import type { Target } from '../targets/target.js';
+import { authStatus, type AuthStatus } from './auth-status.js';
 import { LogRunner } from './log-runner.js';
 import { ProbeRunner } from './probe-runner.js';
 import { RejectionTally } from './rejection-tally.js';
@@ -24,6 +25,8 @@ export interface TargetStatus extends Omit<ProbeResult, 'status' | 'iprev'> {
 export interface StatusReport {
   targets: TargetStatus[];
   logs: { path: string; open: boolean; lines: number }[];
+  /** SPF, DKIM and DMARC per (IP, domain) of the configured domains. */
+  auth: AuthStatus[];
 }
 
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
@@ -42,6 +45,7 @@ export class Exporter {
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
+      auth: (snapshot) => this.metrics.recordAuth(snapshot),
     }, logger);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
@@ -98,7 +102,8 @@ export class Exporter {
       last_checked: endedAtMs === null ? null : new Date(endedAtMs).toISOString(),
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
-    return { targets, logs };
+    const auth = authStatus(this.probes.authSnapshot(), this.probes.list().map((s) => s.target));
+    return { targets, logs, auth };
   }
 
   /** Stops probing and tailing. */
