@@ -10,8 +10,9 @@ export const AUTH_FAMILIES = [
 const header = (name: MetricName): string => `# HELP ${name} ${helpOf(name)}\n# TYPE ${name} ${METRICS[name].type}\n`;
 const DEFINITE = SPF_RESULTS.filter((r) => r !== 'temperror');
 
-/** The Prometheus text of a snapshot (headers only before the first cycle). Domains and selectors come from the validated config. */
+/** The Prometheus text of a snapshot; nothing while no domain is configured. Domains and selectors come from the validated config. */
 export function renderAuthSeries(snapshot: AuthSnapshot | null): Buffer {
+  if (snapshot === null || snapshot.cycle.domains.length === 0) return Buffer.alloc(0);
   const [spf, last, dkim, dmarc, ready] = AUTH_FAMILIES.map(header) as [string, string, string, string, string];
   const out = { spf: [spf], last: [last], dkim: [dkim], dmarc: [dmarc], ready: [ready] };
   for (const p of snapshot?.cycle.pairs ?? []) {
