@@ -48,7 +48,7 @@ export const METRICS = {
   ptr_sending_ready: { type: 'gauge', help: '1 when the IP passes FCrDNS and, for the domain, SPF passes or a DKIM key is valid (the DNS side of Gmail\'s IPv6 rule).', labels: [...IP, 'domain'], cached: true },
   ptr_auth_pairs_skipped_total: { type: 'counter', help: '(IP, domain) SPF checks skipped because a cycle had more pairs than limits.max_auth_pairs.', labels: [] },
 
-  ptr_exporter_build_info: { type: 'gauge', help: 'Always 1; labels carry the exporter version and Node.js version.', labels: ['version', 'node_version'] },
+  ptr_exporter_build_info: { type: 'gauge', help: 'Always 1; labels carry the exporter version, its git revision and the Node.js version.', labels: ['version', 'revision', 'node_version'] },
   ptr_exporter_config_last_reload_successful: { type: 'gauge', help: '1 if the last config load or reload succeeded.', labels: [] },
   ptr_exporter_config_last_reload_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful config load or reload.', labels: [] },
 } as const satisfies Record<string, MetricSpec>;

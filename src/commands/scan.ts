@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { formatScanTable, scanFiles } from '../logs/scan.js';
-import type { LogFormat } from '../logs/types.js';
+import type { LogFormat } from '../logs/formats/index.js';
 
 /** Options of `scan`. */
 export interface ScanOptions { format: LogFormat | 'auto'; json: boolean }

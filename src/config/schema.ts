@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { isDomainName, isSelector, normalizeDomain } from '../auth/domain-name.js';
+import { FORMAT_CHOICES, formatChoices } from '../logs/formats/index.js';
 import { parseServerAddress } from '../probe/server-address.js';
 import { normalizeIp } from '../targets/address.js';
 import { isHostname, normalizeHostname } from '../targets/hostname.js';
@@ -59,7 +60,7 @@ export const targetsSchema = z.array(targetSchema).superRefine((targets, ctx) =>
 /** One `logs` entry that follows a file or glob. */
 export const fileLogSchema = z.strictObject({
   path: z.string().min(1, { message: 'must not be empty' }),
-  format: z.enum(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd'], { message: 'must be one of auto, postfix, exim, mdaemon, sendmail, opensmtpd' }).default('auto'),
+  format: z.enum(FORMAT_CHOICES, { message: `must be one of ${formatChoices}` }).default('auto'),
   start_at: z.enum(['end', 'beginning'], { message: 'must be end or beginning' }).default('end'),
   positions_file: z.string().default(''),
 }).transform((l) => ({ path: l.path, format: l.format, startAt: l.start_at, positionsFile: l.positions_file }));

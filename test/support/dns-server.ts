@@ -51,7 +51,7 @@ function buildZone(records: readonly ZoneRecord[]): Zone {
   for (const r of records) {
     const name = key(r.name);
     let node = zone.get(name);
-    if (!node) zone.set(name, (node = new Map()));
+    if (!node) zone.set(name, (node = new Map<string, dnsPacket.StringAnswer[]>()));
     const rrs = node.get(r.type) ?? [];
     rrs.push(toAnswer(r));
     node.set(r.type, rrs);
