@@ -18,7 +18,7 @@ export function renderAuthSeries(snapshot: AuthSnapshot | null): Buffer {
   for (const p of snapshot?.cycle.pairs ?? []) {
     const base = `ip="${p.ip}",family="${p.family}",domain="${p.domain}"`;
     for (const r of SPF_RESULTS) out.spf.push(`ptr_spf_status{${base},result="${r}"} ${r === p.spf.result ? 1 : 0}\n`);
-    const definite = snapshot!.lastDefinite.get(pairKey(p.ip, p.domain));
+    const definite = snapshot.lastDefinite.get(pairKey(p.ip, p.domain));
     if (definite !== undefined) for (const r of DEFINITE) out.last.push(`ptr_spf_last_definite_status{${base},result="${r}"} ${r === definite ? 1 : 0}\n`);
     out.ready.push(`ptr_sending_ready{${base}} ${p.ready ? 1 : 0}\n`);
   }

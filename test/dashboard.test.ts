@@ -94,10 +94,10 @@ describe('dashboards/ptr-exporter.json', () => {
 
   it('shows SPF per IP and domain, DKIM and DMARC per domain and readiness, coloured like the PTR statuses', () => {
     const panelOf = (metric: string) => panelExprs.find((e) => metricNames(e.expr).includes(metric))?.panel;
-    const colours = (metric: string, field: string) => {
+    const colours = (metric: string, field: string): Record<string, string | undefined> => {
       const override = panelOf(metric)!.fieldConfig!.overrides!.find((o) => o.matcher.options === field)!;
       const mapping = (override.properties.find((x) => x.id === 'mappings')!.value as Mapping[])[0]!;
-      return Object.fromEntries(Object.values(mapping.options).map((o) => [o.text, o.color]));
+      return Object.fromEntries(Object.values(mapping.options).map((o): [string, string | undefined] => [o.text ?? '', o.color]));
     };
     expect(colours('ptr_spf_status', 'result')).toEqual({ pass: 'green', temperror: 'orange', fail: 'red', softfail: 'red', neutral: 'red', none: 'red', permerror: 'red' });
     expect(colours('ptr_dkim_key_status', 'status')).toEqual({ valid: 'green', temperror: 'orange', missing: 'red', revoked: 'red', invalid: 'red', weak: 'red' });

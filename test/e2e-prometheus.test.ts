@@ -120,7 +120,8 @@ beforeAll(async () => {
   const rules = join(dir, 'rules.yml');
   // The only IPv6 addresses tests may use are documentation ones (kind "documentation"); for
   // Ipv6SendingWithoutAuthentication they stand in for global addresses, so its copy also matches that kind.
-  const shortened = promRules.map((r) => (r.for === undefined ? r : { ...r, for: '0s' })).map((r) => (r.alert !== 'Ipv6SendingWithoutAuthentication' ? r
+  const shortened = promRules.map((r) => (r.for === undefined ? r : { ...r, for: '0s' })).map((r) => (r.alert !== 'Ipv6SendingWithoutAuthentication'
+    ? r
     : { ...r, expr: r.expr.replace('kind=~"global|teredo|6to4"', 'kind=~"global|teredo|6to4|documentation"') }));
   expect(shortened.find((r) => r.alert === 'Ipv6SendingWithoutAuthentication')!.expr).toContain('documentation');
   expect(shortened.filter((r, i) => r.for !== promRules[i]!.for).length).toBeGreaterThanOrEqual(4);

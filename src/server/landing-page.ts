@@ -120,7 +120,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
     closedLogs.length > 0 ? `<p>${plural(closedLogs.length, 'mail log is', 'mail logs are')} not open, so rejections there go uncounted: ${closedLogs.map((p) => `<code>${e(p)}</code>`).join(', ')}.</p>` : '',
   ].join('');
   const auth = notReadyIpv6(d);
-  const authNote = `Gmail refuses IPv6 mail that passes neither SPF nor DKIM, even with a valid PTR.`;
+  const authNote = 'Gmail refuses IPv6 mail that passes neither SPF nor DKIM, even with a valid PTR.';
   const authIps = new Set(auth.map((a) => a.ip)).size;
   const authPart = auth.length > 0 ? `<p>IPv6 mail from ${plural(authIps, 'address', 'addresses')} passes neither SPF nor DKIM: ${authNote}</p><ul>${authItems(auth)}</ul>` : '';
   if (failing.length > 0) {

@@ -86,8 +86,10 @@ export function nsdZones(records: readonly ZoneRecord[], origins: readonly strin
     const zone = zones.filter((z) => name === z.origin || name.endsWith(`.${z.origin}`))
       .sort((a, b) => b.origin.length - a.origin.length)[0];
     if (!zone) continue;
-    const data = r.type === 'TXT' ? zoneTxt(r.data)
-      : r.type === 'PTR' || r.type === 'CNAME' || r.type === 'MX' ? `${r.data.replace(/\.$/, '')}.`
+    const data = r.type === 'TXT'
+      ? zoneTxt(r.data)
+      : r.type === 'PTR' || r.type === 'CNAME' || r.type === 'MX'
+        ? `${r.data.replace(/\.$/, '')}.`
         : r.data;
     zone.records.push(`${name}. ${r.ttl ?? 300} IN ${r.type} ${data}`);
   }
