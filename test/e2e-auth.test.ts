@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 /** Starts serve on a config with IP4 and IP6 as targets and `domains`, and waits for the first cycle. */
-async function start(name: string, dnsServer: string, domains: string[], extra: string[] = []): Promise<Served> {
+async function start(name: string, dnsServer: string, domains: string[], extra: string[] = []): Promise<Served & { file: string }> {
   const file = join(dir, `${name}.yml`);
   await writeFile(file, [
     'web:', '  listen_address: 127.0.0.1:0',
@@ -66,7 +66,12 @@ async function start(name: string, dnsServer: string, domains: string[], extra: 
   ].join('\n'));
   const served = await serve(file);
   await waitFor('/-/ready answering 200', served, async () => (await fetch(`${served.base}/-/ready`)).status === 200, 20_000);
-  return served;
+  return Object.assign(served, { file });
+}
+
+/** The samples of a running serve's /metrics. */
+async function scrape(served: Served): Promise<Sample[]> {
+  return parseMetrics(await (await fetch(`${served.base}/metrics`)).text());
 }
 
 describe.each([
@@ -153,4 +158,24 @@ describe('serve with more pairs than limits.max_auth_pairs', () => {
       served.child.kill('SIGKILL');
     }
   }, 30_000);
+});
+
+describe('serve reloading a config with other domains', () => {
+  it('checks the new domains in the next cycle and drops the series of the old ones', async () => {
+    const served = await start('reload', inProcess.address, ['  - name: ip4only.example.org'], []);
+    try {
+      expect(value(await scrape(served), 'ptr_spf_status', { ip: IP6, domain: 'ip4only.example.org', result: 'fail' })).toBe(1);
+      const text = await readFile(served.file, 'utf8');
+      await writeFile(served.file, text.replace('schedule: "0 0 1 1 *"', 'schedule: "* * * * * *"').replace('  - name: ip4only.example.org', '  - { name: both.example.org, dkim_selectors: [s1] }'));
+      expect((await fetch(`${served.base}/-/reload`, { method: 'POST' })).status).toBe(200);
+      await waitFor('both.example.org checked', served, async () => find(await scrape(served), 'ptr_spf_status', { domain: 'both.example.org' }).length > 0, 15_000);
+      const samples = await scrape(served);
+      expect(find(samples, 'ptr_spf_status', { domain: 'ip4only.example.org' })).toEqual([]);
+      expect(find(samples, 'ptr_dmarc_status', { domain: 'ip4only.example.org' })).toEqual([]);
+      expect(value(samples, 'ptr_spf_status', { ip: IP6, domain: 'both.example.org', result: 'pass' })).toBe(1);
+      expect(value(samples, 'ptr_dkim_key_status', { domain: 'both.example.org', selector: 's1', status: 'missing' })).toBe(1);
+    } finally {
+      served.child.kill('SIGKILL');
+    }
+  }, 40_000);
 });
