@@ -1,7 +1,7 @@
 import { authEntries, runAuthChecks } from '../auth/check.js';
 import { cachedLookup } from '../auth/dns.js';
 import type { AuthDomain, AuthEntry } from '../auth/types.js';
-import { normalizeIp, addressKind } from '../targets/address.js';
+import { addressKind, normalizeIp, zoneIdOf, zoneIdProblem } from '../targets/address.js';
 import { adviceFor } from '../probe/advice.js';
 import { mapConcurrent } from '../probe/pool.js';
 import { probeIp } from '../probe/probe.js';
@@ -22,6 +22,8 @@ const CONCURRENCY = 32;
  */
 export async function probeCommand(ips: string[], opts: ProbeOptions, out: (s: string) => void): Promise<number> {
   const targets = ips.map((ip) => {
+    const zone = zoneIdOf(ip);
+    if (zone !== null) throw new UsageError(`argument ${JSON.stringify(ip)} ${zoneIdProblem(zone)}`);
     const n = normalizeIp(ip);
     if (!n) throw new UsageError(`argument ${JSON.stringify(ip)} is not an IP address`);
     return n.ip;
