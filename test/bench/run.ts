@@ -4,6 +4,7 @@
  * are wrong or it throws), 2 for an unknown name.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { authBench } from './auth-bench.js';
 import { probeBench } from './probe-bench.js';
 import { scanBench } from './scan-bench.js';
 import { runSoak } from './soak-bench.js';
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   scan: scanBench,
   tail: tailBench,
   soak: runSoak,
+  auth: authBench,
 };
 
 async function main(names: string[]): Promise<number> {
