@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { parseDuration } from './config/duration.js';
+import { isDomainName, isSelector, normalizeDomain } from './auth/domain-name.js';
 import { SCAN_FORMAT_CHOICES } from './logs/formats/index.js';
 import { parseServerAddress } from './probe/server-address.js';
 import { isHostname, normalizeHostname } from './targets/hostname.js';
@@ -42,12 +43,16 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
     .option('--dns.server <host[:port]>', 'DNS server to ask (repeatable); default: the system resolvers', collectServer, [])
     .option('--helo <name>', 'the name the MTA announces; the PTR name must equal it', heloArg)
     .option('--timeout <duration>', 'timeout per DNS query', durationArg, 2000)
+    .option('--domain <domain>', 'also check SPF of each IP for this envelope-sender domain, and its DKIM keys and DMARC (repeatable)', collectDomain, [])
+    .option('--dkim-selector <selector>', 'DKIM selector whose key each --domain must publish (repeatable)', collectSelector, [])
     .option('--json', 'print JSON')
-    .action((ips: string[], o: { 'dns.server': string[]; helo?: string; timeout: number; json?: boolean }) => {
+    .action((ips: string[], o: { 'dns.server': string[]; helo?: string; timeout: number; domain: string[]; dkimSelector: string[]; json?: boolean }) => {
+      if (o.dkimSelector.length > 0 && o.domain.length === 0) throw new UsageError('option --dkim-selector needs --domain');
       setExit(import('./commands/probe.js').then(({ probeCommand }) => probeCommand(ips, {
         dns: { servers: o['dns.server'], timeoutMs: o.timeout, attempts: 2 },
         helo: o.helo ?? null,
         json: o.json === true,
+        domains: o.domain.map((name) => ({ name, dkimSelectors: o.dkimSelector })),
       }, out)));
     });
 
@@ -66,6 +71,18 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
     .action((file: string) => setExit(import('./commands/check-config.js').then(({ checkConfigCommand }) => checkConfigCommand(file, out, err))));
 
   return program;
+}
+
+function collectDomain(value: string, previous: string[]): string[] {
+  if (!isDomainName(value)) throw new InvalidArgumentError('expected a domain name like example.com.');
+  const name = normalizeDomain(value);
+  return previous.includes(name) ? previous : [...previous, name];
+}
+
+function collectSelector(value: string, previous: string[]): string[] {
+  if (!isSelector(value)) throw new InvalidArgumentError('expected a DKIM selector like s2024 (letters, digits, hyphens, dots).');
+  const name = value.toLowerCase();
+  return previous.includes(name) ? previous : [...previous, name];
 }
 
 function collectServer(value: string, previous: string[]): string[] {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { isDomainName, isSelector, normalizeDomain } from '../auth/domain-name.js';
 import { FORMAT_CHOICES, formatChoices } from '../logs/formats/index.js';
 import { parseServerAddress } from '../probe/server-address.js';
 import { normalizeIp, zoneIdOf, zoneIdProblem } from '../targets/address.js';
@@ -119,7 +120,31 @@ const limitsSchema = z.strictObject({
   max_targets: positiveInt(1_000_000).default(10000),
   max_sender_ips: positiveInt(100_000).default(64),
   max_label_length: z.number().int().min(16).max(4096).default(256),
-}).transform((l) => ({ maxTargets: l.max_targets, maxSenderIps: l.max_sender_ips, maxLabelLength: l.max_label_length }));
+  max_auth_pairs: positiveInt(100_000).default(1000),
+}).transform((l) => ({ maxTargets: l.max_targets, maxSenderIps: l.max_sender_ips, maxLabelLength: l.max_label_length, maxAuthPairs: l.max_auth_pairs }));
+
+/** Most domains and DKIM selectors per domain the config may list (each becomes label values). */
+export const MAX_DOMAINS = 1000;
+export const MAX_DKIM_SELECTORS = 32;
+
+/** One `domains` entry: an envelope-sender domain and the DKIM selectors whose keys must be published. */
+export const domainSchema = z.strictObject({
+  name: z.string().refine((s) => isDomainName(s), { message: 'is not a domain name like example.com' }).transform(normalizeDomain),
+  dkim_selectors: z.array(z.string().refine(isSelector, { message: 'is not a DKIM selector (letters, digits, hyphens, dots)' }).transform((s) => s.toLowerCase()))
+    .max(MAX_DKIM_SELECTORS).default([])
+    .superRefine((selectors, ctx) => {
+      selectors.forEach((s, i) => {
+        if (selectors.indexOf(s) !== i) ctx.addIssue({ code: 'custom', path: [i], message: 'is listed twice' });
+      });
+    }),
+}).transform((d) => ({ name: d.name, dkimSelectors: d.dkim_selectors }));
+
+/** The `domains` list; a domain may appear once. */
+export const domainsSchema = z.array(domainSchema).max(MAX_DOMAINS).superRefine((domains, ctx) => {
+  domains.forEach((d, i) => {
+    if (domains.findIndex((o) => o.name === d.name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is listed twice' });
+  });
+});
 
 const probeEndpointSchema = z.strictObject({
   enabled: z.boolean().default(false),
@@ -141,6 +166,7 @@ export function configSchema(usualLogs: readonly LogSource[] = []) {
     logs: z.array(logSourceSchema).default(() => [...usualLogs]),
     limits: limitsSchema.prefault({}),
     probe_endpoint: probeEndpointSchema.prefault({}),
+    domains: domainsSchema.default([]),
   }).superRefine((file, ctx) => {
     file.logs.forEach((log, i) => {
       const clash = file.logs.map((other) => ('path' in other ? positionsClash(log.positionsFile, other.path) : null)).find((c) => c !== null);

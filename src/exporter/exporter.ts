@@ -4,6 +4,7 @@ import { isPtrRelated, type Rejection } from '../logs/types.js';
 import { ExporterMetrics } from '../metrics.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { Target } from '../targets/target.js';
+import { authStatus, type AuthStatus } from './auth-status.js';
 import { LearnedStore } from './learned-store.js';
 import { LogRunner } from './log-runner.js';
 import { LogThrottle } from './log-throttle.js';
@@ -25,6 +26,8 @@ export interface TargetStatus extends Omit<ProbeResult, 'status' | 'iprev'> {
 export interface StatusReport {
   targets: TargetStatus[];
   logs: { path: string; open: boolean; lines: number }[];
+  /** SPF, DKIM and DMARC per (IP, domain) of the configured domains. */
+  auth: AuthStatus[];
 }
 
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
@@ -46,6 +49,7 @@ export class Exporter {
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
+      auth: (snapshot) => this.metrics.recordAuth(snapshot),
     }, logger, opts.probeSoonDebounceMs);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
@@ -105,7 +109,8 @@ export class Exporter {
       last_checked: endedAtMs === null ? null : new Date(endedAtMs).toISOString(),
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
-    return { targets, logs };
+    const auth = authStatus(this.probes.authSnapshot(), this.probes.list().map((s) => s.target));
+    return { targets, logs, auth };
   }
 
   /** Stops probing and tailing. */

@@ -4,6 +4,7 @@
  * are wrong or it throws), 2 for an unknown name.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { authBench } from './auth-bench.js';
 import { dsnBench } from './dsn-bench.js';
 import { probeBench } from './probe-bench.js';
 import { scanBench } from './scan-bench.js';
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   dsn: dsnBench,
   tail: tailBench,
   soak: runSoak,
+  auth: authBench,
 };
 
 async function main(names: string[]): Promise<number> {
