@@ -167,7 +167,7 @@ export class JournalFollower {
   private report(exit: JournalctlExit): void {
     const kind = exit.error !== null ? 'other' : journalProblem(exit.stderr);
     this.stats.readErrors++;
-    const fields = { path: this.path, code: exit.code, signal: exit.signal, error: exit.error ?? lastLine(exit.stderr) };
+    const fields = { path: this.path, code: exit.code, signal: exit.signal, error: exit.error ?? (lastLine(exit.stderr) || null) };
     if (kind === 'permission') this.problem(`cannot read the journal: ${JOURNAL_PERMISSION_HINT}`, fields);
     else if (kind === 'cursor') {
       this.opts.logger.warn('journalctl refused the saved cursor: reading from start_at instead', { ...fields, cursor: this.cursor });
