@@ -1,16 +1,17 @@
 import { SingleBar } from 'cli-progress';
 import { formatScanTable, scanFiles } from '../logs/scan.js';
+import { scanJournal } from '../logs/sources/journal-scan.js';
 import type { LogFormat } from '../logs/types.js';
 
-/** Options of `scan`. */
-export interface ScanOptions { format: LogFormat | 'auto'; json: boolean }
+/** Options of `scan`; `journal` reads the systemd journal (a directory, or '' for the system journal) instead of files. */
+export interface ScanOptions { format: LogFormat | 'auto'; json: boolean; journal?: { directory: string; sinceMs?: number } }
 
-/** `scan FILE...`: reads the files once and prints the rejection summary; exit 0. */
+/** `scan FILE...` or `scan --journal`: reads the files (or the journal) once and prints the rejection summary; exit 0. */
 export async function scanCommand(files: string[], opts: ScanOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'scanning [{bar}] {percentage}% {value}/{total} bytes', hideCursor: true }) : null;
+  const bar = process.stderr.isTTY && !opts.journal ? new SingleBar({ stream: process.stderr, format: 'scanning [{bar}] {percentage}% {value}/{total} bytes', hideCursor: true }) : null;
   bar?.start(1, 0);
   try {
-    const report = await scanFiles(files, {
+    const report = opts.journal ? await scanJournal({ ...opts.journal, format: opts.format }) : await scanFiles(files, {
       format: opts.format,
       onProgress: bar ? (done, total) => { bar.setTotal(Math.max(total, 1)); bar.update(done); } : undefined,
     });
