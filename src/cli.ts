@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError } from './config/errors.js';
 import { parseDuration } from './config/duration.js';
 import { parseServerAddress } from './probe/server-address.js';
+import { isHostname, normalizeHostname } from './targets/hostname.js';
 import { UsageError } from './commands/usage-error.js';
 import { createLogger, LEVELS, type Level } from './logger.js';
 import { VERSION } from './version.js';
@@ -10,7 +11,7 @@ import { VERSION } from './version.js';
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
 
-/** Builds the command line (DESIGN section 1); each action loads its command lazily and resolves to an exit code. */
+/** Builds the command line; each action loads its command lazily and resolves to an exit code. */
 function buildProgram(setExit: (code: Promise<number> | number) => void): Command {
   const program = new Command('ptr-exporter')
     .description('Prometheus exporter for forward-confirmed reverse DNS of mail servers\' sending IPs and SMTP rejections in MTA logs')
@@ -38,13 +39,13 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
     .description('probe the IPs once and print a verdict per IP; exit 0 when all pass, 1 otherwise')
     .argument('<ip...>', 'IP addresses to probe')
     .option('--dns.server <host[:port]>', 'DNS server to ask (repeatable); default: the system resolvers', collectServer, [])
-    .option('--helo <name>', 'the name the MTA announces; the PTR name must equal it')
+    .option('--helo <name>', 'the name the MTA announces; the PTR name must equal it', heloArg)
     .option('--timeout <duration>', 'timeout per DNS query', durationArg, 2000)
     .option('--json', 'print JSON')
     .action((ips: string[], o: { 'dns.server': string[]; helo?: string; timeout: number; json?: boolean }) => {
       setExit(import('./commands/probe.js').then(({ probeCommand }) => probeCommand(ips, {
         dns: { servers: o['dns.server'], timeoutMs: o.timeout, attempts: 2 },
-        helo: o.helo ? o.helo.toLowerCase().replace(/\.$/, '') : null,
+        helo: o.helo ?? null,
         json: o.json === true,
       }, out)));
     });
@@ -77,6 +78,11 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
 function collectServer(value: string, previous: string[]): string[] {
   if (parseServerAddress(value) === null) throw new InvalidArgumentError('expected HOST, HOST:PORT or [IPv6]:PORT with an IP address as HOST.');
   return [...previous, value];
+}
+
+function heloArg(value: string): string {
+  if (!isHostname(value)) throw new InvalidArgumentError('expected a host name like mail.example.com.');
+  return normalizeHostname(value);
 }
 
 function durationArg(value: string): number {

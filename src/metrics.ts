@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Rejection } from './logs/types.js';
-import { CACHED, PROBE_FAMILIES, ProbeSeries } from './probe-series.js';
+import { declaration, type MetricName } from './metric-names.js';
+import { PROBE_FAMILIES, ProbeSeries } from './probe-series.js';
 import type { ProbeResult, ProbeStatus } from './probe/types.js';
 import type { Target } from './targets/target.js';
 
@@ -10,10 +11,10 @@ export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 /** Tail statistics of one configured log path, read at scrape time. */
 export interface LogStats { lines: number; bytes: number; rotations: number; truncations: number; readErrors: number; open: boolean }
 
-/** prom-client's default gauges whose names end in _total trip promtool; they are left out (DESIGN section 4). */
+/** prom-client's default gauges whose names end in _total are not counters, which `promtool check metrics` reports; they are left out. */
 const UNWANTED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-/** Every metric of DESIGN section 4, on its own Registry. */
+/** Every metric the exporter exposes, on its own Registry; names and HELP texts come from metric-names.ts. */
 export class ExporterMetrics {
   readonly registry = new Registry();
   private readonly probeSeries: ProbeSeries;
@@ -21,31 +22,31 @@ export class ExporterMetrics {
   private maxSenderIps: number;
   private logStats: () => Map<string, LogStats> = () => new Map();
 
-  readonly cycleDuration = this.gauge('ptr_probe_cycle_duration_seconds', `Duration of the last complete probe cycle in seconds. ${CACHED}`, []);
-  readonly cycleTimestamp = this.gauge('ptr_probe_cycle_timestamp_seconds', `Unix time at which the last probe cycle ended. ${CACHED}`, []);
-  readonly interval = this.gauge('ptr_probe_schedule_interval_seconds', 'Seconds between scheduled probe cycles (from probe.schedule), for staleness alerts.', []);
-  readonly targets = this.gauge('ptr_targets', 'Number of probe targets from all sources.', []);
-  readonly cyclesSkipped = this.counter('ptr_probe_cycles_skipped_total', 'Scheduled probe cycles skipped because the previous cycle was still running.', []);
+  readonly cycleDuration = this.gauge('ptr_probe_cycle_duration_seconds');
+  readonly cycleTimestamp = this.gauge('ptr_probe_cycle_timestamp_seconds');
+  readonly interval = this.gauge('ptr_probe_schedule_interval_seconds');
+  readonly targets = this.gauge('ptr_targets');
+  readonly cyclesSkipped = this.counter('ptr_probe_cycles_skipped_total');
 
-  readonly rejections = this.counter('ptr_smtp_rejections_total', 'SMTP rejections (4xx/5xx replies) received from remote servers, by provider, reason, status code and address family.', ['provider', 'reason', 'code', 'family']);
-  readonly senderRejections = this.counter('ptr_smtp_sender_rejections_total', 'SMTP rejections by our sending IP named in the reply ("unknown" when not named, "other" beyond limits.max_sender_ips).', ['sender_ip', 'reason']);
-  readonly lastRejection = this.gauge('ptr_smtp_last_rejection_timestamp_seconds', 'Unix time of the last rejection by provider and reason.', ['provider', 'reason']);
-  readonly logLines = this.logCounter('ptr_log_lines_total', 'Lines read from the log.', (s) => s.lines);
-  readonly logBytes = this.logCounter('ptr_log_bytes_total', 'Bytes read from the log.', (s) => s.bytes);
-  readonly logRotations = this.logCounter('ptr_log_rotations_total', 'Log rotations seen (rename, recreate or a newer file for a pattern).', (s) => s.rotations);
-  readonly logTruncations = this.logCounter('ptr_log_truncations_total', 'Log truncations seen (copytruncate).', (s) => s.truncations);
-  readonly logReadErrors = this.logCounter('ptr_log_read_errors_total', 'Errors opening or reading the log.', (s) => s.readErrors);
+  readonly rejections = this.counter('ptr_smtp_rejections_total');
+  readonly senderRejections = this.counter('ptr_smtp_sender_rejections_total');
+  readonly lastRejection = this.gauge('ptr_smtp_last_rejection_timestamp_seconds');
+  readonly logLines = this.logCounter('ptr_log_lines_total', (s) => s.lines);
+  readonly logBytes = this.logCounter('ptr_log_bytes_total', (s) => s.bytes);
+  readonly logRotations = this.logCounter('ptr_log_rotations_total', (s) => s.rotations);
+  readonly logTruncations = this.logCounter('ptr_log_truncations_total', (s) => s.truncations);
+  readonly logReadErrors = this.logCounter('ptr_log_read_errors_total', (s) => s.readErrors);
   readonly logOpen: Gauge = new Gauge({
-    name: 'ptr_log_open', help: '1 while the log file is open for reading.', labelNames: ['path'], registers: [this.registry],
+    ...declaration('ptr_log_open'), registers: [this.registry],
     collect: () => {
       this.logOpen.reset();
       for (const [path, s] of this.logStats()) this.logOpen.set({ path }, s.open ? 1 : 0);
     },
   });
 
-  readonly buildInfo = this.gauge('ptr_exporter_build_info', 'Always 1; labels carry the exporter version and Node.js version.', ['version', 'node_version']);
-  readonly reloadSuccess = this.gauge('ptr_exporter_config_last_reload_successful', '1 if the last config load or reload succeeded.', []);
-  readonly reloadTimestamp = this.gauge('ptr_exporter_config_last_reload_success_timestamp_seconds', 'Unix time of the last successful config load or reload.', []);
+  readonly buildInfo = this.gauge('ptr_exporter_build_info');
+  readonly reloadSuccess = this.gauge('ptr_exporter_config_last_reload_successful');
+  readonly reloadTimestamp = this.gauge('ptr_exporter_config_last_reload_success_timestamp_seconds');
 
   constructor(opts: { version: string; maxSenderIps: number; maxLabelLength: number; defaultMetrics?: boolean }) {
     this.maxSenderIps = opts.maxSenderIps;
@@ -90,7 +91,7 @@ export class ExporterMetrics {
 
   /** Every metric family name exposed. */
   async names(): Promise<string[]> {
-    return [...(await this.registry.getMetricsAsJSON()).map((m) => m.name), ...Object.keys(PROBE_FAMILIES)];
+    return [...(await this.registry.getMetricsAsJSON()).map((m) => m.name), ...PROBE_FAMILIES];
   }
 
   /** Records the end of a probe cycle. */
@@ -120,17 +121,17 @@ export class ExporterMetrics {
     return ip;
   }
 
-  private gauge(name: string, help: string, labelNames: string[]): Gauge {
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  private gauge(name: MetricName): Gauge {
+    return new Gauge({ ...declaration(name), registers: [this.registry] });
   }
 
-  private counter(name: string, help: string, labelNames: string[]): Counter {
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  private counter(name: MetricName): Counter {
+    return new Counter({ ...declaration(name), registers: [this.registry] });
   }
 
-  private logCounter(name: string, help: string, pick: (s: LogStats) => number): Counter {
+  private logCounter(name: MetricName, pick: (s: LogStats) => number): Counter {
     const metric: Counter = new Counter({
-      name, help, labelNames: ['path'], registers: [this.registry],
+      ...declaration(name), registers: [this.registry],
       collect: () => {
         metric.reset();
         for (const [path, s] of this.logStats()) metric.inc({ path }, pick(s));

@@ -1,25 +1,17 @@
 import { labelValue } from './label-value.js';
+import { helpOf, METRICS, type MetricName } from './metric-names.js';
 import { STATUSES, type ProbeResult, type ProbeStatus } from './probe/types.js';
 import type { Target } from './targets/target.js';
 
-/** Said in every HELP text of a scheduled prober metric. */
-export const CACHED = 'Refreshed by the probe schedule and cached between scrapes.';
-
 /** The per-target families, rendered straight from plain state: prom-client's label maps cost too much at 10,000 targets. */
-export const PROBE_FAMILIES = {
-  ptr_probe_success: ['gauge', `1 if the IP's reverse DNS is forward-confirmed (status pass), else 0. ${CACHED}`],
-  ptr_probe_status: ['gauge', `1 for the current probe status of the IP, 0 for the others. ${CACHED}`],
-  ptr_probe_last_definite_status: ['gauge', `Like ptr_probe_status but ignoring temperror: the last definite verdict. ${CACHED}`],
-  ptr_probe_duration_seconds: ['gauge', `Duration of the IP's last probe in seconds. ${CACHED}`],
-  ptr_probe_timestamp_seconds: ['gauge', `Unix time at which the IP's last probe ended. ${CACHED}`],
-  ptr_probes_total: ['counter', 'Probes made, by resulting status.'],
-  ptr_hostname_info: ['gauge', `PTR names of the IP; confirmed="true" when the name resolves back to the IP. ${CACHED}`],
-  ptr_target_info: ['gauge', 'Probe targets with where they came from and their address kind; only routable kinds and configured or log-learned IPs are probed.'],
-} as const;
+export const PROBE_FAMILIES = [
+  'ptr_probe_success', 'ptr_probe_status', 'ptr_probe_last_definite_status', 'ptr_probe_duration_seconds',
+  'ptr_probe_timestamp_seconds', 'ptr_probes_total', 'ptr_hostname_info', 'ptr_target_info',
+] as const satisfies readonly MetricName[];
 
-const NAMES = Object.keys(PROBE_FAMILIES) as (keyof typeof PROBE_FAMILIES)[];
-const HEADERS = NAMES.map((name) => `# HELP ${name} ${PROBE_FAMILIES[name][1]}\n# TYPE ${name} ${PROBE_FAMILIES[name][0]}\n`);
-const TARGET_INFO = NAMES.indexOf('ptr_target_info');
+const NAMES = PROBE_FAMILIES;
+const HEADERS = NAMES.map((name) => `# HELP ${name} ${helpOf(name)}\n# TYPE ${name} ${METRICS[name].type}\n`);
+const TARGET_INFO = PROBE_FAMILIES.indexOf('ptr_target_info');
 
 /** What is published about one target: its text per family, rebuilt when its probe or target info changes. */
 interface Series {

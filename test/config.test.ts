@@ -19,7 +19,7 @@ function problems(yaml: string): string[] {
 }
 
 describe('config', () => {
-  it('accepts an empty file and applies every default of DESIGN section 2', () => {
+  it('accepts an empty file and applies every documented default', () => {
     const c = parseConfig('');
     expect(c.web).toEqual({ listenAddress: '0.0.0.0:9808', telemetryPath: '/metrics', configFile: '' });
     expect(c.dns).toEqual({ servers: [], timeoutMs: 2000, attempts: 2 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterMatches, isGlob, joinMatch, looksWindows, matchesGlob, newestMatch, splitGlob } from '../src/logs/glob.js';
+import { filterMatches, isGlob, joinMatch, looksWindows, matchesGlob, newestMatch, splitGlob } from '../src/logs/sources/glob-pattern.js';
 
 describe('splitGlob', () => {
   it('splits a Windows MDaemon path on Linux with path.win32', () => {

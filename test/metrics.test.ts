@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Rejection } from '../src/logs/types.js';
+import { CACHED, helpOf, METRICS, PROBED_NOW, type MetricName } from '../src/metric-names.js';
 import { ExporterMetrics } from '../src/metrics.js';
+import { probeRegistry } from '../src/server/probe-route.js';
 import { parseMetrics } from './support/metrics-text.js';
 
 function rejection(senderIp: string | null, reason: Rejection['reason'] = 'ipv6_ptr_auth'): Rejection {
@@ -32,5 +34,22 @@ describe('log tailer metrics', () => {
     stats = new Map();
     samples = parseMetrics((await m.render()).toString('utf8'));
     expect(of('ptr_log_lines_total')).toEqual([]);
+  });
+});
+
+describe('metric names and HELP texts', () => {
+  it('declares every exposed family once, with the same HELP text on /metrics and on /probe', async () => {
+    const m = new ExporterMetrics({ version: 't', maxSenderIps: 2, maxLabelLength: 256, defaultMetrics: false });
+    const text = (await m.render()).toString('utf8');
+    const help = (body: string) => new Map([...body.matchAll(/^# HELP (\S+) (.*)$/gm)].map((h) => [h[1]!, h[2]!]));
+    const exposed = help(text);
+    expect([...exposed.keys()].sort()).toEqual(Object.keys(METRICS).sort());
+    for (const [name, text] of exposed) expect(text).toBe(helpOf(name as MetricName));
+    expect(exposed.get('ptr_probe_success')).toBe(`${METRICS.ptr_probe_success.help} ${CACHED}`);
+
+    const result = { ip: '2001:db8::25', family: 'ipv6' as const, status: 'pass' as const, iprev: 'pass' as const, ptr: [], forward: {}, confirmed: [], helo: null, duration_seconds: 0.1, error: null };
+    const probe = help(await probeRegistry(result).metrics());
+    expect([...probe.keys()].sort()).toEqual(['ptr_probe_duration_seconds', 'ptr_probe_status', 'ptr_probe_success']);
+    for (const [name, text] of probe) expect(text).toBe(`${METRICS[name as MetricName].help} ${PROBED_NOW}`);
   });
 });

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogRunner } from '../src/exporter/log-runner.js';
 import { createLogger, type Logger } from '../src/logger.js';
-import { decodePositions, encodePositions, readPositionsFile, writePositionsFile, type Positions, type TailPosition } from '../src/logs/positions.js';
-import { Tailer, type ResumeOutcome, type TailerOptions } from '../src/logs/tail.js';
+import { decodePositions, encodePositions, readPositionsFile, writePositionsFile, type Positions } from '../src/logs/positions.js';
+import { createSource, type FilePosition, type LogSource, type ResumeOutcome, type SourcePosition } from '../src/logs/sources/index.js';
+import type { FollowOptions } from './support/sources.js';
 import type { Rejection } from '../src/logs/types.js';
 
 let dir: string;
-const tailers: Tailer[] = [];
+const tailers: LogSource[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ptr positions '));
@@ -20,7 +21,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const SAMPLE: TailPosition = { file: '/var/log/mail.log', dev: '2049', ino: '18446744073709551557', birthtimeNs: '1795839642648448782', size: 1200, offset: 1024 };
+const SAMPLE: FilePosition = { file: '/var/log/mail.log', dev: '2049', ino: '18446744073709551557', birthtimeNs: '1795839642648448782', size: 1200, offset: 1024 };
 
 describe('positions document', () => {
   it('round-trips, keyed by configured path, with identities beyond 2^53 kept exact', () => {
@@ -33,6 +34,18 @@ describe('positions document', () => {
     expect(Object.keys((JSON.parse(text) as { positions: object }).positions)).toEqual(['/var/log/mail.log', 'C:\\MDaemon\\Logs\\MDaemon-*-SMTP (out).log'].sort());
     const decoded = decodePositions(text);
     expect(decoded).toEqual({ ok: true, positions });
+  });
+
+  it('a journal cursor round-trips next to file entries', () => {
+    const positions: Positions = new Map<string, SourcePosition>([
+      ['/var/log/mail.log', SAMPLE],
+      ['journal', { cursor: 's=0b1c;i=2a7;b=9f3e;m=1d2c;t=62f1;x=77aa' }],
+    ]);
+    const text = encodePositions(positions);
+    expect(JSON.parse(text)).toMatchObject({ positions: { journal: { cursor: 's=0b1c;i=2a7;b=9f3e;m=1d2c;t=62f1;x=77aa' } } });
+    expect(decodePositions(text)).toEqual({ ok: true, positions });
+    const empty = JSON.stringify({ version: 1, positions: { journal: { cursor: '' } } });
+    expect(decodePositions(empty)).toMatchObject({ ok: false, error: expect.stringContaining('positions.journal') });
   });
 
   it('rejects malformed documents as values', () => {
@@ -104,25 +117,26 @@ describe('writePositionsFile', () => {
 });
 
 /** A tailer whose lines and resume outcomes are collected. */
-function follow(path: string, options: Partial<TailerOptions> = {}): { t: Tailer; lines: string[]; outcomes: ResumeOutcome[] } {
+function follow(path: string, options: FollowOptions = {}): { t: LogSource; lines: string[]; outcomes: ResumeOutcome[] } {
   const lines: string[] = [];
   const outcomes: ResumeOutcome[] = [];
-  const t = new Tailer({ path, startAt: 'beginning', rotateWaitMs: 0, onLines: (l) => lines.push(...l), onResume: (o) => outcomes.push(o), ...options });
+  const { startAt = 'beginning', ...rest } = options;
+  const t = createSource({ path, startAt }, { rotateWaitMs: 0, onLines: (l) => lines.push(...l), onResume: (o) => outcomes.push(o), ...rest });
   tailers.push(t);
   return { t, lines, outcomes };
 }
 
 /** Tails `path` once from the beginning and returns where it stopped. */
-async function readOnce(path: string): Promise<{ lines: string[]; position: TailPosition }> {
+async function readOnce(path: string): Promise<{ lines: string[]; position: FilePosition }> {
   const { t, lines } = follow(path);
   await t.poll();
   await t.stop();
-  const position = t.position();
+  const position = t.position() as FilePosition | null;
   expect(position).not.toBeNull();
   return { lines, position: position! };
 }
 
-describe('Tailer positions', () => {
+describe('file source positions', () => {
   it('the position is after the last complete line: a waiting partial line is not in it', async () => {
     const path = join(dir, 'mail.log');
     await writeFile(path, 'a\nb\npar');

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { LookupOutcomes, Outcome } from '../src/probe/lookup.js';
-import { IPREV, normalizeHostname, verdict } from '../src/probe/verdict.js';
+import { IPREV, verdict } from '../src/probe/verdict.js';
+import { normalizeHostname } from '../src/targets/hostname.js';
 
 const REV = '25.2.0.192.in-addr.arpa';
 const answer = (...values: string[]): Outcome => ({ kind: 'answer', values });

@@ -86,7 +86,7 @@ describe('HTTP endpoints', () => {
     expect(body).toContain('ptr_hostname_info{ip="192.0.2.25",family="ipv4",hostname="mail.example.com",confirmed="true"} 1');
   });
 
-  it('answers the status JSON of DESIGN section 5', async () => {
+  it('answers the status JSON: targets with their probe results, logs with path, open and lines', async () => {
     const res = await app.inject('/api/v1/status');
     expect(res.statusCode).toBe(200);
     const json = res.json() as { targets: Record<string, unknown>[]; logs: unknown[] };

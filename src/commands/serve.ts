@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { parseListenAddress } from '../config/listen-address.js';
 import { ConfigError } from '../config/errors.js';
 import { Exporter } from '../exporter/exporter.js';
+import { createReload } from '../exporter/reload.js';
 import type { Logger } from '../logger.js';
 import { buildServer } from '../server/app.js';
 import { WebConfigWatcher } from '../server/web-config-watch.js';
@@ -18,33 +19,9 @@ export interface ServeOptions { configFile: string | null; overrides: ConfigOver
  */
 export async function serveCommand({ configFile, overrides, logger }: ServeOptions): Promise<number> {
   const config = loadConfig(configFile, overrides);
-  const webFile = config.web.configFile;
-  const web = webFile === '' ? null : await WebConfigWatcher.open(webFile, logger);
+  const web = config.web.configFile === '' ? null : await WebConfigWatcher.open(config.web.configFile, logger);
   const exporter = new Exporter(config, VERSION, logger);
-  const reload = async (): Promise<string | null> => {
-    const webCheck = web ? await web.check() : 'unchanged';
-    try {
-      const next = loadConfig(configFile, overrides);
-      if (next.web.configFile !== webFile) logger.warn('web.config_file changed: that needs a restart; the running web config stays', { running: webFile, configured: next.web.configFile });
-      for (const [field, running, configured] of [
-        ['web.listen_address', config.web.listenAddress, next.web.listenAddress],
-        ['web.telemetry_path', config.web.telemetryPath, next.web.telemetryPath],
-        ['limits.max_label_length', config.limits.maxLabelLength, next.limits.maxLabelLength],
-      ] as const) {
-        if (running !== configured) logger.warn(`${field} changed: that needs a restart; the running value stays`, { running, configured });
-      }
-      await exporter.reload(next);
-      logger.info('config reloaded', { file: configFile ?? 'default' });
-      if (webCheck !== 'rejected') return null;
-      exporter.reloadFailed();
-      return `web config not reloaded, the running one stays: ${web!.error ?? 'unknown error'}`;
-    } catch (err) {
-      exporter.reloadFailed();
-      const text = err instanceof ConfigError ? err.message : String(err);
-      logger.error('config reload failed; keeping the running config', { error: text });
-      return text;
-    }
-  };
+  const reload = createReload({ configFile, overrides, started: config, exporter, web, logger });
   const app = buildServer({ exporter, reload, web, onTlsRefused: (reason) => logger.debug('TLS connection closed', { reason }) });
   const listen = parseListenAddress(config.web.listenAddress)!;
   await exporter.start();

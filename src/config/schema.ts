@@ -2,63 +2,123 @@ import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseServerAddress } from '../probe/server-address.js';
+import { normalizeIp } from '../targets/address.js';
+import { isHostname, normalizeHostname } from '../targets/hostname.js';
 import { parseDuration } from './duration.js';
 import { parseListenAddress } from './listen-address.js';
 
-const ipAddress = z.string().refine((s) => isIP(s.trim()) !== 0, { message: 'is not an IP address' });
-const duration = z.string().refine((s) => parseDuration(s) !== null, { message: 'is not a duration like 500ms, 2s, 5m or 1h' });
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
-const hostname = z.string().regex(/^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/, { message: 'is not a host name' });
-const cidr = z.string().refine((s) => {
+
+/** An IP address, normalised: IPv4-mapped IPv6 becomes IPv4, IPv6 lowercase and compressed. */
+export const ipSchema = z.string().transform((s, ctx) => {
+  const ip = normalizeIp(s);
+  if (ip === null) ctx.issues.push({ code: 'custom', message: 'is not an IP address', input: s });
+  return ip ?? z.NEVER;
+});
+
+/** A host name as the MTA announces it in HELO, normalised (lowercase, no trailing dot). */
+export const heloSchema = z.string().refine(isHostname, { message: 'is not a host name' }).transform(normalizeHostname);
+
+/** A Prometheus-style duration ("500ms", "2s", "1m30s"), in milliseconds. */
+export const durationSchema = z.string().transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (ms === null) ctx.issues.push({ code: 'custom', message: 'is not a duration like 500ms, 2s, 5m or 1h', input: s });
+  return ms ?? z.NEVER;
+});
+
+/** HOST:PORT, [IPv6]:PORT or :PORT to listen on. */
+export const listenAddressSchema = z.string().refine((s) => parseListenAddress(s) !== null, { message: 'is not HOST:PORT' });
+
+/** A DNS server: HOST, HOST:PORT or [IPv6]:PORT with an IP address as HOST. */
+export const serverAddressSchema = z.string().refine((s) => parseServerAddress(s) !== null, { message: 'is not HOST, HOST:PORT or [IPv6]:PORT with an IP address as HOST' });
+
+/** A CIDR network like 192.0.2.0/24 or 2001:db8::/32. */
+export const cidrSchema = z.string().refine((s) => {
   const [addr, bits, extra] = s.split('/');
   if (extra !== undefined || addr === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
   const family = isIP(addr);
   return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }, { message: 'is not a CIDR network like 192.0.2.0/24' });
 
-/** The config file schema of DESIGN section 2: strict objects (unknown keys rejected), every field defaulted. */
-export const configSchema = z.strictObject({
-  web: z.strictObject({
-    listen_address: z.string().refine((s) => parseListenAddress(s) !== null, { message: 'is not HOST:PORT' }).default('0.0.0.0:9808'),
-    telemetry_path: z.string().regex(/^\/[^?#\s]*$/, { message: 'must be a path starting with /' }).default('/metrics'),
-    config_file: z.string().default(''),
-  }).prefault({}),
-  dns: z.strictObject({
-    servers: z.array(z.string().refine((s) => parseServerAddress(s) !== null, { message: 'is not HOST, HOST:PORT or [IPv6]:PORT with an IP address as HOST' })).default([]),
-    timeout: duration.default('2s'),
-    attempts: positiveInt(10).default(2),
-  }).prefault({}),
-  probe: z.strictObject({
-    schedule: z.string().refine((s) => cron.validate(s), { message: 'is not a valid cron expression' }).default('*/5 * * * *'),
-    concurrency: positiveInt(4096).default(32),
-    run_on_start: z.boolean().default(true),
-  }).prefault({}),
-  targets: z.array(z.strictObject({
-    ip: ipAddress,
-    helo: hostname.optional(),
-  })).default([]),
-  discover: z.strictObject({
-    interfaces: z.boolean().default(true),
-    egress: z.boolean().default(true),
-    egress_destinations: z.array(ipAddress).default(['2001:4860:4860::8888', '8.8.8.8']),
-    from_logs: z.boolean().default(true),
-  }).prefault({}),
-  logs: z.array(z.strictObject({
-    path: z.string().min(1, { message: 'must not be empty' }),
-    format: z.enum(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd'], { message: 'must be one of auto, postfix, exim, mdaemon, sendmail, opensmtpd' }).default('auto'),
-    start_at: z.enum(['end', 'beginning'], { message: 'must be end or beginning' }).default('end'),
-    positions_file: z.string().default(''),
-  })).optional(),
-  limits: z.strictObject({
-    max_targets: positiveInt(1_000_000).default(10000),
-    max_sender_ips: positiveInt(100_000).default(64),
-    max_label_length: positiveInt(4096).default(256),
-  }).prefault({}),
-  probe_endpoint: z.strictObject({
-    enabled: z.boolean().default(false),
-    allowed_networks: z.array(cidr).default([]),
-  }).prefault({}),
+/** One `targets` entry: a sending IP and optionally the HELO name its MTA announces. */
+export const targetSchema = z.strictObject({
+  ip: ipSchema,
+  helo: heloSchema.optional(),
+}).transform((t) => ({ ip: t.ip.ip, family: t.ip.family, helo: t.helo ?? null }));
+
+/** The `targets` list; an IP may appear once (compared after normalisation). */
+export const targetsSchema = z.array(targetSchema).superRefine((targets, ctx) => {
+  const seen = new Set<string>();
+  targets.forEach((t, i) => {
+    if (seen.has(t.ip)) ctx.addIssue({ code: 'custom', path: [i, 'ip'], message: 'is listed twice' });
+    seen.add(t.ip);
+  });
 });
 
-/** The config file as written (snake_case keys, defaults applied). */
-export type ConfigFile = z.infer<typeof configSchema>;
+/** One `logs` entry that follows a file or glob. */
+export const fileLogSchema = z.strictObject({
+  path: z.string().min(1, { message: 'must not be empty' }),
+  format: z.enum(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd'], { message: 'must be one of auto, postfix, exim, mdaemon, sendmail, opensmtpd' }).default('auto'),
+  start_at: z.enum(['end', 'beginning'], { message: 'must be end or beginning' }).default('end'),
+  positions_file: z.string().default(''),
+}).transform((l) => ({ path: l.path, format: l.format, startAt: l.start_at, positionsFile: l.positions_file }));
+
+/** One `logs` entry; other kinds of source join here as alternatives. */
+export const logSourceSchema = fileLogSchema;
+
+/** A log source to follow, as the exporter uses it. */
+export type LogSource = z.output<typeof logSourceSchema>;
+
+const webSchema = z.strictObject({
+  listen_address: listenAddressSchema.default('0.0.0.0:9808'),
+  telemetry_path: z.string().regex(/^\/[^?#\s]*$/, { message: 'must be a path starting with /' }).default('/metrics'),
+  config_file: z.string().default(''),
+}).transform((w) => ({ listenAddress: w.listen_address, telemetryPath: w.telemetry_path, configFile: w.config_file }));
+
+const dnsSchema = z.strictObject({
+  servers: z.array(serverAddressSchema).default([]),
+  timeout: durationSchema.prefault('2s'),
+  attempts: positiveInt(10).default(2),
+}).transform((d) => ({ servers: d.servers, timeoutMs: d.timeout, attempts: d.attempts }));
+
+const probeSchema = z.strictObject({
+  schedule: z.string().refine((s) => cron.validate(s), { message: 'is not a valid cron expression' }).default('*/5 * * * *'),
+  concurrency: positiveInt(4096).default(32),
+  run_on_start: z.boolean().default(true),
+}).transform((p) => ({ schedule: p.schedule, concurrency: p.concurrency, runOnStart: p.run_on_start }));
+
+const discoverSchema = z.strictObject({
+  interfaces: z.boolean().default(true),
+  egress: z.boolean().default(true),
+  egress_destinations: z.array(ipSchema).prefault(['2001:4860:4860::8888', '8.8.8.8']),
+  from_logs: z.boolean().default(true),
+}).transform((d) => ({ interfaces: d.interfaces, egress: d.egress, egressDestinations: d.egress_destinations.map((n) => n.ip), fromLogs: d.from_logs }));
+
+const limitsSchema = z.strictObject({
+  max_targets: positiveInt(1_000_000).default(10000),
+  max_sender_ips: positiveInt(100_000).default(64),
+  max_label_length: positiveInt(4096).default(256),
+}).transform((l) => ({ maxTargets: l.max_targets, maxSenderIps: l.max_sender_ips, maxLabelLength: l.max_label_length }));
+
+const probeEndpointSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  allowed_networks: z.array(cidrSchema).default([]),
+}).transform((p) => ({ enabled: p.enabled, allowedNetworks: p.allowed_networks }));
+
+/**
+ * The config file schema: strict objects (unknown keys rejected), every field defaulted, snake_case keys in
+ * the file and camelCase fields in the output, durations in milliseconds. `usualLogs` stands in for an
+ * omitted `logs` key (an empty list means no log).
+ */
+export function configSchema(usualLogs: readonly LogSource[] = []) {
+  return z.strictObject({
+    web: webSchema.prefault({}),
+    dns: dnsSchema.prefault({}),
+    probe: probeSchema.prefault({}),
+    targets: targetsSchema.default([]),
+    discover: discoverSchema.prefault({}),
+    logs: z.array(logSourceSchema).default(() => [...usualLogs]),
+    limits: limitsSchema.prefault({}),
+    probe_endpoint: probeEndpointSchema.prefault({}),
+  }).transform(({ probe_endpoint: probeEndpoint, ...rest }) => ({ ...rest, probeEndpoint }));
+}

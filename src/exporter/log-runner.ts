@@ -1,19 +1,21 @@
 import { resolve } from 'node:path';
-import type { LogSource } from '../config/config.js';
+import type { LogSource as LogEntry } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { createLogPipeline } from '../logs/pipeline.js';
-import { Tailer, type ResumeOutcome, type TailPosition } from '../logs/tail.js';
+import { canResume, createSource, type LogSource, type ResumeOutcome, type SourcePosition } from '../logs/sources/index.js';
+import { isJournalPosition } from '../logs/sources/source.js';
 import type { Rejection } from '../logs/types.js';
 import type { LogStats } from '../metrics.js';
 import { PositionsSaver } from './positions-saver.js';
 
-interface RunningLog { source: LogSource; tailer: Tailer; saver: PositionsSaver | null; rejections: number }
+interface RunningLog { entry: LogEntry; tailer: LogSource; saver: PositionsSaver | null; rejections: number }
 
 /**
- * Tails every configured log through its format's pipeline and reports each counted rejection.
- * With `positions_file`, each tailer starts from its saved position and its position is saved as it
- * moves (see PositionsSaver) and when it stops. A tailer restarted by a reload (its format, start_at
- * or positions file changed) goes on from where the stopped one was, so no line is counted twice.
+ * Reads every configured log source through its format's pipeline and reports each counted
+ * rejection. With `positions_file`, each source starts from its saved position and its position is
+ * saved as it moves (see PositionsSaver) and when it stops. A source restarted by a reload (its
+ * format, start_at or positions file changed) goes on from where the stopped one was, so no line is
+ * counted twice.
  */
 export class LogRunner {
   private readonly logs = new Map<string, RunningLog>();
@@ -23,7 +25,7 @@ export class LogRunner {
   constructor(private readonly onRejection: (r: Rejection) => void, private readonly logger: Logger, private readonly pollIntervalMs = 250) {}
 
   /** Starts, keeps or stops tailers so that exactly `sources` are followed; calls run one after another. */
-  apply(sources: readonly LogSource[]): Promise<void> {
+  apply(sources: readonly LogEntry[]): Promise<void> {
     const run = this.applying.then(() => this.applyNow(sources));
     this.applying = run.catch(() => undefined);
     return run;
@@ -51,12 +53,12 @@ export class LogRunner {
     return this.apply([]);
   }
 
-  private async applyNow(sources: readonly LogSource[]): Promise<void> {
+  private async applyNow(sources: readonly LogEntry[]): Promise<void> {
     const wanted = new Map(sources.map((s) => [s.path, s]));
-    const stopped: Promise<[string, TailPosition | null]>[] = [];
+    const stopped: Promise<[string, SourcePosition | null]>[] = [];
     for (const [path, log] of this.logs) {
       const next = wanted.get(path);
-      if (next && sameSource(next, log.source)) continue;
+      if (next && sameEntry(next, log.entry)) continue;
       this.logs.delete(path);
       stopped.push(this.unfollow(log).then((p) => [path, p]));
     }
@@ -67,13 +69,11 @@ export class LogRunner {
     }
   }
 
-  private async follow(source: LogSource, handover: TailPosition | null): Promise<RunningLog> {
-    const saver = source.positionsFile !== '' && source.path !== '-' ? this.saverFor(source.positionsFile) : null;
+  private async follow(source: LogEntry, handover: SourcePosition | null): Promise<RunningLog> {
+    const saver = source.positionsFile !== '' && canResume(source) ? this.saverFor(source.positionsFile) : null;
     const resumeFrom = handover ?? (saver ? await saver.saved(source.path) : null);
     const pipeline = createLogPipeline(source.format);
-    const tailer = new Tailer({
-      path: source.path,
-      startAt: source.startAt,
+    const tailer = createSource(source, {
       pollIntervalMs: this.pollIntervalMs,
       resumeFrom,
       onResume: (o) => this.logResume(source.path, o),
@@ -87,20 +87,21 @@ export class LogRunner {
         }
       },
     });
-    const log: RunningLog = { source, saver, tailer, rejections: 0 };
+    const log: RunningLog = { entry: source, saver, tailer, rejections: 0 };
     saver?.attach(source.path, () => tailer.position());
     tailer.start();
     this.logger.info('following log', { path: source.path, format: source.format, start_at: source.startAt, positions_file: source.positionsFile, resume: resumeFrom !== null });
     return log;
   }
 
-  /** Stops a tailer and saves its final position; returns that position. */
-  private async unfollow(log: RunningLog): Promise<TailPosition | null> {
-    const path = log.source.path;
+  /** Stops a source and saves its final position; returns that position. */
+  private async unfollow(log: RunningLog): Promise<SourcePosition | null> {
+    const path = log.entry.path;
     await log.tailer.stop();
     await log.saver?.detach(path);
     const position = log.tailer.position();
-    this.logger.info('stopped following log', { path, lines: log.tailer.stats.lines, rejections: log.rejections, file: position?.file, offset: position?.offset });
+    const where = position === null ? {} : isJournalPosition(position) ? { cursor: position.cursor } : { file: position.file, offset: position.offset };
+    this.logger.info('stopped following log', { path, lines: log.tailer.stats.lines, rejections: log.rejections, ...where });
     return position;
   }
 
@@ -121,6 +122,6 @@ export class LogRunner {
   }
 }
 
-function sameSource(a: LogSource, b: LogSource): boolean {
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
   return a.format === b.format && a.startAt === b.startAt && a.positionsFile === b.positionsFile;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
-import { encodePositions, readPositionsFile, writePositionsFile, type Positions, type TailPosition } from '../logs/positions.js';
+import { encodePositions, readPositionsFile, writePositionsFile, type Positions } from '../logs/positions.js';
+import type { SourcePosition } from '../logs/sources/source.js';
 
 /** Least time between two writes of one positions file, in milliseconds. */
 export const POSITIONS_SAVE_INTERVAL_MS = 1000;
@@ -12,7 +13,7 @@ export const POSITIONS_SAVE_INTERVAL_MS = 1000;
  */
 export class PositionsSaver {
   private positions: Positions = new Map();
-  private readonly sources = new Map<string, () => TailPosition | null>();
+  private readonly sources = new Map<string, () => SourcePosition | null>();
   private loading: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private lastWriteMs = -Infinity;
@@ -23,14 +24,14 @@ export class PositionsSaver {
   constructor(readonly file: string, private readonly logger: Logger, private readonly intervalMs = POSITIONS_SAVE_INTERVAL_MS) {}
 
   /** The saved position of `path`, once the file has been read. */
-  async saved(path: string): Promise<TailPosition | null> {
+  async saved(path: string): Promise<SourcePosition | null> {
     this.loading ??= this.load();
     await this.loading;
     return this.positions.get(path) ?? null;
   }
 
   /** Follows a live tailer's position; a change is reported with changed(). */
-  attach(path: string, position: () => TailPosition | null): void {
+  attach(path: string, position: () => SourcePosition | null): void {
     this.sources.set(path, position);
   }
 

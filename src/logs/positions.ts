@@ -1,40 +1,29 @@
 import { open, rename, rm, writeFile, readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { isJournalPosition, type SourcePosition } from './sources/source.js';
 
-/**
- * Where a tailer stands in one file: the file's identity and the byte offset just after the last
- * complete line handed out (a partial last line is not included, so it is read again, whole).
- */
-export interface TailPosition {
-  /** The file that was read (for a glob, the match), named as it was then. */
-  file: string;
-  /** Device and inode numbers as decimal strings (they may exceed 2^53); ino "0" when the platform has none. */
-  dev: string;
-  ino: string;
-  /** Birth time in nanoseconds, "0" when unknown or not credible (see Tailer). */
-  birthtimeNs: string;
-  /** The file's size when last seen, never below offset; a log only grows, so a smaller file was truncated or replaced. */
-  size: number;
-  offset: number;
-}
-
-/** Positions by configured log path. */
-export type Positions = Map<string, TailPosition>;
+/** Positions by configured log path (the `ptr_log_*` path label). */
+export type Positions = Map<string, SourcePosition>;
 
 /** The document's format version. */
 export const POSITIONS_VERSION = 1;
 
 const digits = z.string().regex(/^\d{1,40}$/);
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const entrySchema = z.object({ file: z.string().min(1), dev: digits, ino: digits, birthtime_ns: digits, size: count, offset: count });
-const documentSchema = z.object({ version: z.literal(POSITIONS_VERSION), positions: z.record(z.string(), entrySchema) });
+const fileEntry = z.object({ file: z.string().min(1), dev: digits, ino: digits, birthtime_ns: digits, size: count, offset: count });
+/** A journal cursor (`s=...;i=...;b=...`, about 150 characters). */
+const journalEntry = z.object({ cursor: z.string().min(1).max(4096) });
+const documentSchema = z.object({ version: z.literal(POSITIONS_VERSION), positions: z.record(z.string(), z.union([fileEntry, journalEntry])) });
 
-/** The JSON document: `{"version": 1, "positions": {"<configured path>": {file, dev, ino, birthtime_ns, size, offset}}}`, keys sorted. */
+/**
+ * The JSON document, keys sorted: `{"version": 1, "positions": {"<configured path>": ENTRY}}`, ENTRY
+ * being `{file, dev, ino, birthtime_ns, size, offset}` for a file or `{cursor}` for the journal.
+ */
 export function encodePositions(positions: Positions): string {
-  const out: Record<string, z.infer<typeof entrySchema>> = {};
+  const out: Record<string, z.infer<typeof fileEntry> | z.infer<typeof journalEntry>> = {};
   for (const path of [...positions.keys()].sort()) {
     const p = positions.get(path)!;
-    out[path] = { file: p.file, dev: p.dev, ino: p.ino, birthtime_ns: p.birthtimeNs, size: Math.max(p.size, p.offset), offset: p.offset };
+    out[path] = isJournalPosition(p) ? { cursor: p.cursor } : { file: p.file, dev: p.dev, ino: p.ino, birthtime_ns: p.birthtimeNs, size: Math.max(p.size, p.offset), offset: p.offset };
   }
   return `${JSON.stringify({ version: POSITIONS_VERSION, positions: out }, null, 2)}\n`;
 }
@@ -54,6 +43,10 @@ export function decodePositions(text: string): { ok: true; positions: Positions 
   }
   const positions: Positions = new Map();
   for (const [path, e] of Object.entries(parsed.data.positions)) {
+    if ('cursor' in e) {
+      positions.set(path, { cursor: e.cursor });
+      continue;
+    }
     if (e.offset > e.size) return { ok: false, error: `positions.${path}: offset is beyond size` };
     positions.set(path, { file: e.file, dev: e.dev, ino: e.ino, birthtimeNs: e.birthtime_ns, size: e.size, offset: e.offset });
   }

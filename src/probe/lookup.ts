@@ -1,7 +1,7 @@
 import type { Family } from '../targets/address.js';
+import { normalizeHostname } from '../targets/hostname.js';
 import type { Resolver } from './resolver.js';
 import { reverseName } from './reverse-name.js';
-import { normalizeHostname } from './verdict.js';
 
 /** The raw outcome of one DNS query, as a value. */
 export type Outcome =

@@ -1,4 +1,5 @@
 import { normalizeIp } from '../targets/address.js';
+import { normalizeHostname } from '../targets/hostname.js';
 import type { LookupOutcomes, Outcome } from './lookup.js';
 import type { Iprev, ProbeResult, ProbeStatus } from './types.js';
 
@@ -14,11 +15,6 @@ export const IPREV: Record<ProbeStatus, Iprev> = {
   helo_mismatch: 'fail',
   temperror: 'temperror',
 };
-
-/** Lowercases a host name and drops trailing dots, so names compare as DNS compares them. */
-export function normalizeHostname(name: string): string {
-  return name.trim().toLowerCase().replace(/\.+$/, '');
-}
 
 const sortedUnique = (values: Iterable<string>): string[] => [...new Set(values)].sort();
 

@@ -38,7 +38,7 @@ export function createFastify(web: WebConfigWatcher | null = null, onTlsRefused?
   return app;
 }
 
-/** Builds the fastify app (DESIGN section 5) without listening. */
+/** Builds the fastify app with every route, without listening. */
 export function buildServer({ exporter, reload, web = null, onTlsRefused }: ServerOptions): FastifyInstance {
   const app = createFastify(web, onTlsRefused);
   const telemetryPath = exporter.config.web.telemetryPath;

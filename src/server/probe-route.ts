@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import ipaddr from 'ipaddr.js';
 import { Gauge, Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
-import { configSchema } from '../config/schema.js';
+import { heloSchema } from '../config/schema.js';
+import { declaration, METRICS, PROBED_NOW, type MetricName } from '../metric-names.js';
 import { probeIp, type ProbeTarget } from '../probe/probe.js';
 import { createResolver } from '../probe/resolver.js';
 import { STATUSES, type DnsSettings, type ProbeResult } from '../probe/types.js';
@@ -16,7 +17,6 @@ export const MAX_PROBE_MS = 60_000;
 /** Kept free of the scrape timeout for sending the answer. */
 const HEADER_MARGIN_MS = 500;
 
-const heloSchema = configSchema.shape.targets.unwrap().element.shape.helo.unwrap();
 const parsedNetworks = new WeakMap<readonly string[], [ipaddr.IPv4 | ipaddr.IPv6, number][]>();
 
 function networks(cidrs: readonly string[]): [ipaddr.IPv4 | ipaddr.IPv6, number][] {
@@ -43,8 +43,9 @@ export function parseProbeQuery(query: unknown, allowedNetworks: readonly string
   const helo = q.helo;
   if (helo === undefined || helo === '') return { target: { ip: ip.ip, helo: null } };
   if (typeof helo !== 'string') return { error: 'helo parameter must be given once' };
-  if (!heloSchema.safeParse(helo).success) return { error: `helo ${JSON.stringify(helo)} is not a host name` };
-  return { target: { ip: ip.ip, helo: helo.toLowerCase().replace(/\.$/, '') } };
+  const name = heloSchema.safeParse(helo);
+  if (!name.success) return { error: `helo ${JSON.stringify(helo)} is not a host name` };
+  return { target: { ip: ip.ip, helo: name.data } };
 }
 
 /**
@@ -84,13 +85,11 @@ export async function probeWithDeadline(target: ProbeTarget, dns: DnsSettings, d
 export function probeRegistry(result: ProbeResult): Registry {
   const registry = new Registry();
   const base = { ip: result.ip, family: result.family };
-  const help = 'probed now for this /probe request';
-  new Gauge({ name: 'ptr_probe_success', help: `1 if the IP's reverse DNS is forward-confirmed (status pass), else 0; ${help}.`, labelNames: ['ip', 'family'], registers: [registry] })
-    .set(base, result.status === 'pass' ? 1 : 0);
-  const status = new Gauge({ name: 'ptr_probe_status', help: `1 for the probe status of the IP, 0 for the others; ${help}.`, labelNames: ['ip', 'family', 'status'], registers: [registry] });
+  const gauge = (name: MetricName): Gauge => new Gauge({ ...declaration(name), help: `${METRICS[name].help} ${PROBED_NOW}`, registers: [registry] });
+  gauge('ptr_probe_success').set(base, result.status === 'pass' ? 1 : 0);
+  const status = gauge('ptr_probe_status');
   for (const s of STATUSES) status.set({ ...base, status: s }, s === result.status ? 1 : 0);
-  new Gauge({ name: 'ptr_probe_duration_seconds', help: `Duration of the probe in seconds; ${help}.`, labelNames: ['ip', 'family'], registers: [registry] })
-    .set(base, result.duration_seconds);
+  gauge('ptr_probe_duration_seconds').set(base, result.duration_seconds);
   return registry;
 }
 

@@ -1,10 +1,12 @@
-import type { ConfiguredTarget } from '../config/config.js';
-import { addressKind, familyOf, isRoutableKind } from './address.js';
+import { addressKind, familyOf, isRoutableKind, type Family } from './address.js';
 import { SOURCES, type Target, type TargetSource } from './target.js';
+
+/** A configured target: a normalised IP and the HELO name its MTA announces. */
+export interface ConfiguredAddress { ip: string; family: Family; helo: string | null }
 
 /** Addresses found by each source; configured targets carry their helo. */
 export interface SourceAddresses {
-  config: readonly ConfiguredTarget[];
+  config: readonly ConfiguredAddress[];
   interface: readonly string[];
   egress: readonly string[];
   log: readonly string[];

@@ -1,39 +1,13 @@
-import { appendFile, copyFile, mkdir, mkdtemp, open, rename, rm, rmdir, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, copyFile, mkdir, open, rename, rmdir, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tailer, type TailerOptions } from '../src/logs/tail.js';
+import { describe, expect, it } from 'vitest';
+import { sourceHarness } from './support/sources.js';
 
-let dir: string;
-const tailers: Tailer[] = [];
+const { dir: tmp, follow } = sourceHarness('ptr tail ');
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ptr tail '));
-});
-
-afterEach(async () => {
-  await Promise.all(tailers.splice(0).map((t) => t.stop()));
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** A tailer whose lines are collected in `lines`. */
-function follow(path: string, options: Partial<TailerOptions> = {}): { t: Tailer; lines: string[] } {
-  const lines: string[] = [];
-  const t = new Tailer({ path, startAt: 'beginning', rotateWaitMs: 0, onLines: (l) => lines.push(...l), ...options });
-  tailers.push(t);
-  return { t, lines };
-}
-
-/** Sets a file's mtime to `seconds` after 2026-11-27T00:00:00Z, so "newer" never depends on the clock. */
-async function setMtime(path: string, seconds: number): Promise<void> {
-  const t = Date.UTC(2026, 10, 27) / 1000 + seconds;
-  await utimes(path, t, t);
-}
-
-describe('Tailer on a file', () => {
+describe('file source', () => {
   it('reads appended lines once, in order', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'a\nb\n');
     const { t, lines } = follow(path);
     await t.poll();
@@ -46,7 +20,7 @@ describe('Tailer on a file', () => {
   });
 
   it('holds a partial last line until its newline arrives', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'par');
     const { t, lines } = follow(path);
     await t.poll();
@@ -60,7 +34,7 @@ describe('Tailer on a file', () => {
   });
 
   it('strips CRLF, also when CR and LF are read in different polls', async () => {
-    const path = join(dir, 'MDaemon (out).log');
+    const path = join(tmp(), 'MDaemon (out).log');
     await writeFile(path, 'one\r\ntwo\r\nthree\r');
     const { t, lines } = follow(path);
     await t.poll();
@@ -71,7 +45,7 @@ describe('Tailer on a file', () => {
   });
 
   it('start_at end skips what is there at the first poll', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'old1\nold2\n');
     const { t, lines } = follow(path, { startAt: 'end' });
     await t.poll();
@@ -83,7 +57,7 @@ describe('Tailer on a file', () => {
   });
 
   it('start_at end starts after the last newline, so a line being written is not cut', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'old\npar');
     const { t, lines } = follow(path, { startAt: 'end' });
     await t.poll();
@@ -93,7 +67,7 @@ describe('Tailer on a file', () => {
   });
 
   it('start_at beginning reads what is there', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'old1\nold2\n');
     const { t, lines } = follow(path, { startAt: 'beginning' });
     await t.poll();
@@ -101,7 +75,7 @@ describe('Tailer on a file', () => {
   });
 
   it('rename rotation: the old file is finished, lines written to it after the rename arrive once, then the new file from 0', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, '1\n2\n');
     const { t, lines } = follow(path, { startAt: 'end' });
     await t.poll();
@@ -122,7 +96,7 @@ describe('Tailer on a file', () => {
   });
 
   it('keeps draining the rotated file for rotateWaitMs: late lines to the old file arrive once', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, '');
     const { t, lines } = follow(path, { rotateWaitMs: 60_000 });
     await t.poll();
@@ -141,8 +115,31 @@ describe('Tailer on a file', () => {
     await writer.close();
   });
 
+  it('rotateWaitMs runs on the injected clock: the old file is drained until the clock passes it', async () => {
+    const path = join(tmp(), 'mail.log');
+    await writeFile(path, '');
+    let now = 1_000_000;
+    const { t, lines } = follow(path, { rotateWaitMs: 5000, clock: { now: () => now } });
+    await t.poll();
+    const writer = await open(path, 'a');
+    await rename(path, `${path}.1`);
+    await writeFile(path, 'new1\n');
+    await t.poll();
+    now += 4999;
+    await writer.write('old-late\n');
+    await t.poll();
+    expect(lines).toEqual(['new1', 'old-late']);
+    now += 1;
+    await writer.write('old-after-wait\n'); // read by the poll that closes the old file
+    await t.poll();
+    await writer.write('old-too-late\n');
+    await t.poll();
+    expect(lines).toEqual(['new1', 'old-late', 'old-after-wait']);
+    await writer.close();
+  });
+
   it('hands out the unterminated last line of a rotated file when it is closed', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'a\nlast-without-newline');
     const { t, lines } = follow(path);
     await t.poll();
@@ -154,7 +151,7 @@ describe('Tailer on a file', () => {
   });
 
   it('a file renamed away and back is resumed where it was, not reread', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'a\n');
     const { t, lines } = follow(path, { rotateWaitMs: 60_000 });
     await t.poll();
@@ -169,7 +166,7 @@ describe('Tailer on a file', () => {
   });
 
   it('copytruncate: restarts at 0, counts it, drops the partial line', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'a\nb\npart');
     const { t, lines } = follow(path);
     await t.poll();
@@ -183,7 +180,7 @@ describe('Tailer on a file', () => {
   });
 
   it('delete and recreate: drains the deleted file, open=false while gone, new file from 0', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'a\n');
     const { t, lines } = follow(path, { startAt: 'end' });
     await t.poll();
@@ -201,12 +198,12 @@ describe('Tailer on a file', () => {
   });
 
   it('waits for a missing file without errors and reads it from 0 when it appears (even with start_at end)', async () => {
-    const path = join(dir, 'not yet', 'mail.log');
+    const path = join(tmp(), 'not yet', 'mail.log');
     const { t, lines } = follow(path, { startAt: 'end' });
     await t.poll();
     await t.poll();
     expect(t.stats).toMatchObject({ open: false, currentFile: null, readErrors: 0 });
-    await mkdir(join(dir, 'not yet'));
+    await mkdir(join(tmp(), 'not yet'));
     await writeFile(path, 'x\ny\n');
     await t.poll();
     expect(lines).toEqual(['x', 'y']);
@@ -215,7 +212,7 @@ describe('Tailer on a file', () => {
 
   it('a directory at the path is a counted read error, retried at each poll, and recovered from', async () => {
     // Root ignores chmod 000, so the failure is a directory where the file should be (reading it fails with EISDIR).
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await mkdir(path);
     const { t, lines } = follow(path);
     await expect(t.poll()).resolves.toBeUndefined();
@@ -237,7 +234,7 @@ describe('Tailer on a file', () => {
   });
 
   it('cuts a line over 64 KiB, counts it, and reads on', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, `${'x'.repeat(70_000)}\nshort\n`);
     const { t, lines } = follow(path, { readChunkBytes: 4096 });
     await t.poll();
@@ -246,7 +243,7 @@ describe('Tailer on a file', () => {
   });
 
   it('bytes that are not UTF-8 (Windows-1252 é) do not break reading', async () => {
-    const path = join(dir, 'MDaemon-2026-11-27-SMTP (out).log');
+    const path = join(tmp(), 'MDaemon-2026-11-27-SMTP (out).log');
     await writeFile(path, Buffer.concat([Buffer.from('Caf'), Buffer.from([0xe9]), Buffer.from(' 550 no\r\nnext\r\n')]));
     const { t, lines } = follow(path);
     await t.poll();
@@ -254,7 +251,7 @@ describe('Tailer on a file', () => {
   });
 
   it('reads many lines across small chunks exactly once, multi-byte characters included', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     const want = Array.from({ length: 20_000 }, (_, i) => `line ${i} é€`);
     await writeFile(path, `${want.join('\n')}\n`);
     const { t, lines } = follow(path, { readChunkBytes: 4099 });
@@ -263,7 +260,7 @@ describe('Tailer on a file', () => {
   });
 
   it('start() polls at once; stop() closes and is idempotent, later polls do nothing', async () => {
-    const path = join(dir, 'mail.log');
+    const path = join(tmp(), 'mail.log');
     await writeFile(path, 'a\n');
     const { t, lines } = follow(path);
     t.start();
@@ -274,145 +271,5 @@ describe('Tailer on a file', () => {
     await appendFile(path, 'b\n');
     await t.poll();
     expect(lines).toEqual(['a']);
-  });
-});
-
-describe('Tailer on a glob', () => {
-  const day27 = 'MDaemon-2026-11-27-SMTP (out).log';
-  const day28 = 'MDaemon-2026-11-28-SMTP (out).log';
-
-  it('moves to the new daily file after finishing the old one', async () => {
-    const glob = join(dir, 'MDaemon-*-SMTP (out).log');
-    await writeFile(join(dir, day27), 'd27-1\n');
-    await setMtime(join(dir, day27), 0);
-    await writeFile(join(dir, 'MDaemon-2026-11-29-IMAP.log'), 'not ours\n');
-    const { t, lines } = follow(glob);
-    await t.poll();
-    expect(lines).toEqual(['d27-1']);
-    expect(t.stats.currentFile).toBe(join(dir, day27));
-    await appendFile(join(dir, day27), 'd27-2\n');
-    await setMtime(join(dir, day27), 10);
-    await writeFile(join(dir, day28), 'd28-1\n');
-    await setMtime(join(dir, day28), 20);
-    await t.poll();
-    expect(lines).toEqual(['d27-1', 'd27-2', 'd28-1']);
-    expect(t.stats).toMatchObject({ rotations: 1, currentFile: join(dir, day28), open: true });
-  });
-
-  it('a late write to the old file (now the newest mtime) is drained once and never switches back', async () => {
-    const glob = join(dir, 'MDaemon-*-SMTP (out).log');
-    await writeFile(join(dir, day27), 'd27-1\n');
-    await setMtime(join(dir, day27), 0);
-    const { t, lines } = follow(glob, { rotateWaitMs: 60_000 });
-    await t.poll();
-    await writeFile(join(dir, day28), 'd28-1\n');
-    await setMtime(join(dir, day28), 20);
-    await t.poll();
-    await appendFile(join(dir, day27), 'd27-late\n');
-    await setMtime(join(dir, day27), 30);
-    await t.poll();
-    expect(t.stats.currentFile).toBe(join(dir, day28));
-    await appendFile(join(dir, day28), 'd28-2\n');
-    await setMtime(join(dir, day28), 40);
-    await t.poll();
-    expect(lines).toEqual(['d27-1', 'd28-1', 'd27-late', 'd28-2']);
-    expect(t.stats).toMatchObject({ rotations: 1, currentFile: join(dir, day28) });
-  });
-
-  it('without rotateWaitMs a late write to the old file is not read again from 0', async () => {
-    const glob = join(dir, 'MDaemon-*-SMTP (out).log');
-    await writeFile(join(dir, day27), 'd27-1\n');
-    await setMtime(join(dir, day27), 0);
-    const { t, lines } = follow(glob, { rotateWaitMs: 0 });
-    await t.poll();
-    await writeFile(join(dir, day28), 'd28-1\n');
-    await setMtime(join(dir, day28), 20);
-    await t.poll();
-    await appendFile(join(dir, day27), 'd27-late\n');
-    await setMtime(join(dir, day27), 30);
-    await t.poll();
-    await t.poll();
-    expect(lines).toEqual(['d27-1', 'd28-1']);
-    expect(t.stats).toMatchObject({ rotations: 1, currentFile: join(dir, day28) });
-  });
-
-  it('when the followed match is deleted, an older match does not take over', async () => {
-    const glob = join(dir, 'MDaemon-*-SMTP (out).log');
-    await writeFile(join(dir, day27), 'd27\n');
-    await setMtime(join(dir, day27), 0);
-    await writeFile(join(dir, day28), 'd28\n');
-    await setMtime(join(dir, day28), 10);
-    const { t, lines } = follow(glob);
-    await t.poll();
-    await unlink(join(dir, day28));
-    await t.poll();
-    expect(lines).toEqual(['d28']);
-    expect(t.stats).toMatchObject({ open: false, currentFile: null, rotations: 0 });
-    const day29 = join(dir, 'MDaemon-2026-11-29-SMTP (out).log');
-    await writeFile(day29, 'd29\n');
-    await setMtime(day29, 30);
-    await t.poll();
-    expect(lines).toEqual(['d28', 'd29']);
-    expect(t.stats).toMatchObject({ open: true, currentFile: day29, rotations: 1 });
-  });
-
-  it('start_at end on a glob starts at the end of the newest match only', async () => {
-    const glob = join(dir, 'MDaemon-*-SMTP (out).log');
-    await writeFile(join(dir, day27), 'd27\n');
-    await setMtime(join(dir, day27), 0);
-    await writeFile(join(dir, day28), 'd28\n');
-    await setMtime(join(dir, day28), 10);
-    const { t, lines } = follow(glob, { startAt: 'end' });
-    await t.poll();
-    await appendFile(join(dir, day28), 'd28-new\n');
-    await t.poll();
-    expect(lines).toEqual(['d28-new']);
-    expect(t.stats.currentFile).toBe(join(dir, day28));
-  });
-
-  it('an older file appearing does not take over', async () => {
-    const glob = join(dir, 'MDaemon-*-SMTP (out).log');
-    await writeFile(join(dir, day28), 'd28\n');
-    await setMtime(join(dir, day28), 10);
-    const { t, lines } = follow(glob);
-    await t.poll();
-    await writeFile(join(dir, day27), 'restored archive\n');
-    await setMtime(join(dir, day27), 0);
-    await t.poll();
-    expect(lines).toEqual(['d28']);
-    expect(t.stats).toMatchObject({ rotations: 0, currentFile: join(dir, day28) });
-  });
-
-  it('waits without errors while nothing matches or the directory is missing', async () => {
-    const logs = join(dir, 'Program Files', 'Logs');
-    const { t, lines } = follow(join(logs, '*.log'));
-    await t.poll();
-    await mkdir(logs, { recursive: true });
-    await writeFile(join(logs, 'x.txt'), 'no\n');
-    await t.poll();
-    expect(t.stats).toMatchObject({ open: false, readErrors: 0 });
-    await writeFile(join(logs, 'a.log'), 'yes\n');
-    await t.poll();
-    expect(lines).toEqual(['yes']);
-    expect(t.stats).toMatchObject({ open: true, currentFile: join(logs, 'a.log') });
-  });
-});
-
-describe('Tailer on standard input', () => {
-  it('reads a stream line by line, open while it is open, last line flushed at its end', async () => {
-    const stdin = new PassThrough();
-    const { t, lines } = follow('-', { stdin });
-    await t.poll();
-    expect(t.stats).toMatchObject({ open: true, currentFile: '-' });
-    stdin.write('a\nb');
-    await t.poll();
-    expect(lines).toEqual(['a']);
-    stdin.write('c\r\n');
-    await t.poll();
-    expect(lines).toEqual(['a', 'bc']);
-    stdin.end('last');
-    await t.poll();
-    expect(lines).toEqual(['a', 'bc', 'last']);
-    expect(t.stats).toMatchObject({ open: false, currentFile: null, lines: 3, bytes: 10 });
   });
 });
