@@ -9,8 +9,8 @@ export interface JournalctlOptions {
   /** The program and any arguments before journalctl's own, e.g. `['journalctl']`. */
   command: readonly string[];
   args: readonly string[];
-  /** Complete lines of standard output, in order. */
-  onLines: (lines: string[]) => void;
+  /** Complete lines of standard output, in order; a returned promise pauses the output until it settles. */
+  onLines: (lines: string[]) => void | Promise<void>;
   /** Each piece of standard error as it arrives. */
   onStderr?: (text: string) => void;
 }
@@ -33,9 +33,14 @@ export class JournalctlProcess {
     const splitter = new LineSplitter(MAX_JSON_LINE);
     let stderr = '';
     this.child = spawn(program ?? 'journalctl', [...before, ...opts.args], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    this.child.stdout!.on('data', (chunk: Buffer) => {
+    const stdout = this.child.stdout!;
+    stdout.on('data', (chunk: Buffer) => {
       const lines = splitter.push(chunk);
-      if (lines.length > 0) opts.onLines(lines);
+      const wait = lines.length > 0 ? opts.onLines(lines) : undefined;
+      if (wait) {
+        stdout.pause();
+        void wait.catch(() => undefined).finally(() => stdout.resume());
+      }
     });
     this.child.stderr!.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -52,7 +57,7 @@ export class JournalctlProcess {
         if (this.done) return;
         this.done = true;
         const rest = splitter.flush();
-        if (rest.length > 0) opts.onLines(rest);
+        if (rest.length > 0) void opts.onLines(rest);
         resolve({ code, signal, stderr, error: null });
       });
     });

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logChoiceNote, pickUsualLog, systemJournalAccess, type HostFiles } from '../src/config/default-logs.js';
+import { ConfigError } from '../src/config/errors.js';
 import { hostFiles } from '../src/config/host-files.js';
+import { parseConfig } from '../src/config/load.js';
 
-// The default config's choice of log: a usual file, else the systemd journal; the start-up note, a warning with no log.
+// logs[].journal in the config file; the default config's choice of log: a usual file, else the systemd journal; the start-up note, a warning with no log.
 
 /** A described host: files and directories by path, with their readability. */
 function host(entries: Record<string, 'r' | '-' | string[]>): HostFiles {
@@ -77,5 +79,40 @@ describe('logChoiceNote', () => {
     expect(logChoiceNote('linux', [{ path: '/var/log/maillog' }], 'absent')).toEqual({ level: 'info', msg: 'reading the MTA log at a usual path', fields: { path: '/var/log/maillog' } });
     expect(logChoiceNote('linux', [{ path: '/srv/mail.log' }], 'absent')).toBeNull();
     expect(logChoiceNote('linux', [{ path: '/var/log/mail.log' }, { path: 'journal' }], 'readable')).toBeNull();
+  });
+});
+
+describe('logs[].journal', () => {
+  it('reads the journal instead of a file, named journal or journal:DIRECTORY', () => {
+    const c = parseConfig([
+      'logs:',
+      '  - journal: {}',
+      '    positions_file: /var/lib/ptr-exporter/journal.pos',
+      '  - journal: { units: [postfix@-.service, "postfix@*.service"], directory: /var/log/journal/remote }',
+      '    start_at: beginning',
+      '    format: postfix',
+      '  - path: /var/log/mail.log',
+    ].join('\n'));
+    expect(c.logs).toEqual([
+      { path: 'journal', format: 'auto', startAt: 'end', positionsFile: '/var/lib/ptr-exporter/journal.pos', journal: { units: [], directory: '' } },
+      { path: 'journal:/var/log/journal/remote', format: 'postfix', startAt: 'beginning', positionsFile: '', journal: { units: ['postfix@-.service', 'postfix@*.service'], directory: '/var/log/journal/remote' } },
+      { path: '/var/log/mail.log', format: 'auto', startAt: 'end', positionsFile: '' },
+    ]);
+  });
+
+  it.each([
+    ['logs:\n  - path: /var/log/mail.log\n    journal: {}\n', 'logs[0].journal: {} cannot be given with path: a log entry reads a file or the journal'],
+    ['logs:\n  - journal: { units: ["postfix service"] }\n', 'logs[0].journal.units[0]: "postfix service" is not a systemd unit name like postfix@-.service'],
+    ['logs:\n  - journal: { unit: postfix.service }\n', 'logs[0].journal.unit: unknown key'],
+    [`logs:\n  - journal: { units: [${Array.from({ length: 65 }, (_, i) => `u${i}.service`).join(', ')}] }\n`, 'u64.service"] must be at most 64'],
+  ])('refuses %j naming the field', (yaml, message) => {
+    let error: unknown;
+    try {
+      parseConfig(yaml);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(message);
   });
 });

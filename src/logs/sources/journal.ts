@@ -1,32 +1,29 @@
 import { stat } from 'node:fs/promises';
-import type { Logger } from '../../logger.js';
+import { silentLogger, type Logger } from '../../logger.js';
 import { journalctlArgs, journalPath, type JournalStart } from './journal-args.js';
 import { journalEntryToLine } from './journal-entry.js';
 import { JOURNAL_PERMISSION_HINT, journalProblem, lastLine } from './journal-stderr.js';
 import { JournalctlProcess, type JournalctlExit } from './journalctl-process.js';
+import { emptyStats, isJournalPosition, type JournalPosition, type LogSource, type SourceOptions } from './source.js';
 
-/** Counters of one followed journal, shaped like a file tailer's. */
-export interface JournalStats { lines: number; bytes: number; rotations: number; truncations: number; readErrors: number; open: boolean }
-
-/** What to follow and where the lines go. */
-export interface JournalFollowerOptions {
+/** Which journal entries a journal source reads. */
+export interface JournalSpec {
+  /** Units to read (any match); empty for the MTAs' default units. */
   units: readonly string[];
   /** A journal directory; empty for the system journal. */
   directory: string;
   startAt: 'end' | 'beginning';
-  /** A saved cursor: reading goes on just after it. */
-  resumeCursor: string | null;
-  onLines: (lines: string[]) => void;
-  /** The cursor moved (lines were handed out). */
-  onPositionChange?: () => void;
-  logger: Logger;
+}
+
+/** Options only the journal takes. */
+export interface JournalOptions {
+  /** Where restarts and permission problems are logged (default: nowhere). */
+  logger?: Logger;
   /** journalctl and any wrapper before it (default `['journalctl']`). */
   journalctl?: readonly string[];
   /** Backoff between restarts of journalctl: first and longest wait (default 1 s and 30 s). */
   retryMinMs?: number;
   retryMaxMs?: number;
-  /** How often a missing journal directory is looked for (default 1 s). */
-  pollIntervalMs?: number;
 }
 
 /** A run that lasted this long resets the backoff. */
@@ -37,11 +34,14 @@ const HEALTHY_RUN_MS = 30_000;
  * whenever it ends, and resumed just after the last cursor handed out, so nothing is lost or read twice.
  * Starting at the end, the cursor of the newest matching entry is looked up first (a run without
  * --follow), so a restart before any new entry still misses nothing. A journal directory that does not
- * exist yet is waited for. `open` is 1 while journalctl runs and reports no problem.
+ * exist yet is waited for (looked for every poll interval). `open` is true while journalctl runs and
+ * reports no problem. Its position is the cursor of the last entry handed out.
  */
-export class JournalFollower {
-  readonly stats: JournalStats = { lines: 0, bytes: 0, rotations: 0, truncations: 0, readErrors: 0, open: false };
-  readonly path: string;
+export class JournalSource implements LogSource {
+  readonly stats = emptyStats();
+  readonly name: string;
+  readonly finished = false;
+  private readonly logger: Logger;
   private cursor: string | null;
   private fromBeginning: boolean;
   private proc: JournalctlProcess | null = null;
@@ -50,15 +50,23 @@ export class JournalFollower {
   private wake: (() => void) | null = null;
   private lastProblem: string | null = null;
 
-  constructor(private readonly opts: JournalFollowerOptions) {
-    this.path = journalPath(opts.directory);
-    this.cursor = opts.resumeCursor;
-    this.fromBeginning = opts.startAt === 'beginning';
+  constructor(private readonly spec: JournalSpec, private readonly opts: SourceOptions & JournalOptions) {
+    this.name = journalPath(spec.directory);
+    this.logger = opts.logger ?? silentLogger;
+    const saved = opts.resumeFrom;
+    this.cursor = saved && isJournalPosition(saved) ? saved.cursor : null;
+    this.fromBeginning = spec.startAt === 'beginning';
+    if (this.cursor !== null) this.logger.info('resuming the journal after the saved cursor', { path: this.name, cursor: this.cursor });
   }
 
   /** The cursor of the last entry handed out, or null before the first. */
-  position(): string | null {
-    return this.cursor;
+  position(): JournalPosition | null {
+    return this.cursor === null ? null : { cursor: this.cursor };
+  }
+
+  /** Entries arrive as journalctl prints them: nothing to step. */
+  poll(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Starts following in the background. */
@@ -73,6 +81,7 @@ export class JournalFollower {
     await this.proc?.stop();
     await this.loop;
     this.stats.open = false;
+    this.stats.currentFile = null;
   }
 
   private async run(): Promise<void> {
@@ -80,8 +89,8 @@ export class JournalFollower {
     const max = this.opts.retryMaxMs ?? 30_000;
     let delay = min;
     while (!this.stopping) {
-      if (this.opts.directory !== '' && !(await isDirectory(this.opts.directory))) {
-        this.problem('journal directory does not exist yet: waiting for it', { directory: this.opts.directory });
+      if (this.spec.directory !== '' && !(await isDirectory(this.spec.directory))) {
+        this.problem('journal directory does not exist yet: waiting for it', {});
         await this.sleep(this.opts.pollIntervalMs ?? 1000);
         continue;
       }
@@ -89,6 +98,7 @@ export class JournalFollower {
       const exit = await this.runOnce();
       if (this.stopping) break;
       this.stats.open = false;
+      this.stats.currentFile = null;
       if (exit !== null) this.report(exit);
       delay = Date.now() - started > HEALTHY_RUN_MS ? min : delay;
       await this.sleep(delay);
@@ -100,7 +110,7 @@ export class JournalFollower {
   private async runOnce(): Promise<JournalctlExit | null> {
     const lookup = this.cursor === null && !this.fromBeginning;
     const start: JournalStart = this.cursor !== null ? { after: this.cursor } : this.fromBeginning ? 'beginning' : 'end';
-    const args = journalctlArgs({ units: this.opts.units, directory: this.opts.directory, follow: !lookup, start: lookup ? 'beginning' : start });
+    const args = journalctlArgs({ units: this.spec.units, directory: this.spec.directory, follow: !lookup, start: lookup ? 'beginning' : start });
     if (lookup) args.push('--lines=1');
     let errText = '';
     const proc = new JournalctlProcess({
@@ -116,7 +126,10 @@ export class JournalFollower {
       },
     });
     this.proc = proc;
-    if (!lookup) this.stats.open = true;
+    if (!lookup) {
+      this.stats.open = true;
+      this.stats.currentFile = this.name;
+    }
     const exit = await proc.exited;
     this.proc = null;
     if (lookup && exit.code === 0 && exit.error === null && journalProblem(exit.stderr) === null) {
@@ -134,7 +147,8 @@ export class JournalFollower {
     }
   }
 
-  private deliver(jsonLines: string[]): void {
+  /** Hands out the lines of a batch, then moves the cursor; a promise from onPositionChange holds journalctl's output until it settles. */
+  private deliver(jsonLines: string[]): void | Promise<void> {
     const out: string[] = [];
     let cursor = this.cursor;
     for (const json of jsonLines) {
@@ -142,7 +156,7 @@ export class JournalFollower {
       const r = journalEntryToLine(json);
       if (r.kind === 'error') {
         this.stats.readErrors++;
-        this.opts.logger.warn('unreadable journal entry skipped', { path: this.path, error: r.error });
+        this.logger.warn('unreadable journal entry skipped', { path: this.name, error: r.error });
         continue;
       }
       if (r.cursor !== null) cursor = r.cursor;
@@ -152,25 +166,24 @@ export class JournalFollower {
       }
     }
     if (this.lastProblem !== null) {
-      this.opts.logger.info('reading the journal', { path: this.path });
+      this.logger.info('reading the journal', { path: this.name });
       this.lastProblem = null;
     }
     this.stats.lines += out.length;
     if (out.length > 0) this.opts.onLines(out);
-    if (cursor !== this.cursor) {
-      this.cursor = cursor;
-      this.opts.onPositionChange?.();
-    }
+    if (cursor === this.cursor) return;
+    this.cursor = cursor;
+    return this.opts.onPositionChange?.();
   }
 
   /** Logs why journalctl ended, once per distinct problem, and drops a cursor journalctl refused. */
   private report(exit: JournalctlExit): void {
     const kind = exit.error !== null ? 'other' : journalProblem(exit.stderr);
     this.stats.readErrors++;
-    const fields = { path: this.path, code: exit.code, signal: exit.signal, error: exit.error ?? (lastLine(exit.stderr) || null) };
+    const fields = { code: exit.code, signal: exit.signal, error: exit.error ?? (lastLine(exit.stderr) || null) };
     if (kind === 'permission') this.problem(`cannot read the journal: ${JOURNAL_PERMISSION_HINT}`, fields);
     else if (kind === 'cursor') {
-      this.opts.logger.warn('journalctl refused the saved cursor: reading from start_at instead', { ...fields, cursor: this.cursor });
+      this.logger.warn('journalctl refused the saved cursor: reading from start_at instead', { path: this.name, ...fields, cursor: this.cursor });
       this.cursor = null;
     } else this.problem('journalctl ended; restarting it', fields);
   }
@@ -178,7 +191,7 @@ export class JournalFollower {
   private problem(msg: string, fields: Record<string, string | number | null>): void {
     if (this.lastProblem === msg) return;
     this.lastProblem = msg;
-    this.opts.logger.warn(msg, { path: this.path, ...fields });
+    this.logger.warn(msg, { path: this.name, ...fields });
   }
 
   private sleep(ms: number): Promise<void> {

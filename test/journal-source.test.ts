@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '../src/logger.js';
-import { JournalFollower, type JournalFollowerOptions } from '../src/logs/sources/journal-follower.js';
+import { JournalSource, type JournalOptions } from '../src/logs/sources/journal.js';
+import type { SourceOptions } from '../src/logs/sources/source.js';
 import { writeJournalFile, type ExportEntry } from './support/journal-files.js';
 
 // The journal follower against real journal files (built by systemd-journal-remote) read by the real journalctl.
@@ -21,10 +22,11 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const postfix = (n: number): ExportEntry => ({ unit: 'postfix@-.service', ident: 'postfix/smtp', pid: 1000 + n, message: `P${n}: removed` });
 const cron = (n: number): ExportEntry => ({ unit: 'cron.service', ident: 'CRON', pid: 5, message: `cron ${n}` });
 
-/** A follower collecting its lines. */
-function follow(opts: Partial<JournalFollowerOptions> & { directory: string }): { f: JournalFollower; lines: string[] } {
+/** A journal source collecting its lines. */
+function follow(opts: Partial<SourceOptions & JournalOptions> & { directory: string; startAt?: 'end' | 'beginning' }): { f: JournalSource; lines: string[] } {
   const lines: string[] = [];
-  const f = new JournalFollower({ units: [], startAt: 'beginning', resumeCursor: null, logger, retryMinMs: 100, retryMaxMs: 400, pollIntervalMs: 100, ...opts, onLines: (l) => void lines.push(...l) });
+  const { directory, startAt, ...rest } = opts;
+  const f = new JournalSource({ units: [], directory, startAt: startAt ?? 'beginning' }, { logger, retryMinMs: 100, retryMaxMs: 400, pollIntervalMs: 100, ...rest, onLines: (l) => void lines.push(...l) });
   f.start();
   return { f, lines };
 }
@@ -39,7 +41,7 @@ async function until(what: string, check: () => boolean, ms = 10_000): Promise<v
 
 const messages = (lines: string[]): string[] => lines.map((l) => l.replace(/^\S+ \S+ [^:]+: |^\S+ \S+ \+0000 /, ''));
 
-describe('JournalFollower', () => {
+describe('JournalSource', () => {
   it('reads the MTA units only, sees a journal file added later, and resumes after its cursor', async () => {
     const dir = join(root, 'a');
     mkdirSync(dir);
@@ -57,10 +59,11 @@ describe('JournalFollower', () => {
     await first.f.stop();
     expect(first.f.stats.open).toBe(false);
     const cursor = first.f.position();
-    expect(cursor).toMatch(/^s=[0-9a-f]+;i=/);
+    expect(cursor?.cursor).toMatch(/^s=[0-9a-f]+;i=/);
+    expect(first.f.name).toBe(`journal:${dir}`);
 
     await writeJournalFile(join(dir, 'three.journal'), [postfix(4), cron(3), postfix(5)]);
-    const second = follow({ directory: dir, resumeCursor: cursor, startAt: 'beginning' });
+    const second = follow({ directory: dir, resumeFrom: cursor, startAt: 'beginning' });
     await until('the entries written while stopped', () => second.lines.length === 2);
     await new Promise((r) => setTimeout(r, 500));
     expect(messages(second.lines)).toEqual(['P4: removed', 'P5: removed']);
