@@ -43,6 +43,10 @@ export class ExporterMetrics {
       for (const [path, s] of this.logStats()) this.logOpen.set({ path }, s.open ? 1 : 0);
     },
   });
+  readonly logSources: Gauge = new Gauge({
+    ...declaration('ptr_log_sources'), registers: [this.registry],
+    collect: () => this.logSources.set(this.logStats().size),
+  });
 
   readonly buildInfo = this.gauge('ptr_exporter_build_info');
   readonly reloadSuccess = this.gauge('ptr_exporter_config_last_reload_successful');

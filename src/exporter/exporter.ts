@@ -6,6 +6,7 @@ import type { ProbeResult } from '../probe/types.js';
 import { LearnedTargets } from '../targets/learned-targets.js';
 import type { Target } from '../targets/target.js';
 import { LogRunner } from './log-runner.js';
+import { watchLogSilence } from './log-silence.js';
 import { ProbeRunner } from './probe-runner.js';
 import { RejectionTally } from './rejection-tally.js';
 
@@ -24,7 +25,12 @@ export interface TargetStatus extends Omit<ProbeResult, 'status' | 'iprev'> {
 export interface StatusReport {
   targets: TargetStatus[];
   logs: { path: string; open: boolean; lines: number }[];
+  /** Set when no MTA log is being read at all: silence then does not mean health. */
+  log_warning?: string | null;
 }
+
+/** The status text when no log is configured or found. */
+export const NO_LOG_WARNING = 'no MTA log is being read: SMTP rejections cannot be counted. Configure one under logs: in the config file (path: a file or glob, or journal: {} for the systemd journal).';
 
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
 export class Exporter {
@@ -33,6 +39,7 @@ export class Exporter {
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
   private readonly learned: LearnedTargets;
+  private stopSilenceWatch: () => void = () => {};
 
   constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number } = {}) {
     this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
@@ -51,6 +58,7 @@ export class Exporter {
   /** Starts probing and tailing. */
   async start(): Promise<void> {
     await this.logs.apply(this.config.logs);
+    this.stopSilenceWatch = watchLogSilence(() => this.logs.stats(), this.logger);
     this.probes.start();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
   }
@@ -98,11 +106,12 @@ export class Exporter {
       last_checked: endedAtMs === null ? null : new Date(endedAtMs).toISOString(),
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
-    return { targets, logs };
+    return { targets, logs, log_warning: logs.length === 0 ? NO_LOG_WARNING : null };
   }
 
   /** Stops probing and tailing. */
   async stop(): Promise<void> {
+    this.stopSilenceWatch();
     await Promise.all([this.probes.stop(), this.logs.stop()]);
   }
 

@@ -85,7 +85,7 @@ ${d.rejections.length === 0 ? '<tr><td colspan="5">None seen.</td></tr>' : d.rej
 </tbody></table>
 <h2>Logs</h2>
 <table id="logs"><thead><tr><th>Path</th><th>Open</th><th>Lines</th></tr></thead><tbody>
-${d.status.logs.length === 0 ? '<tr><td colspan="3">No log configured.</td></tr>' : d.status.logs.map((l) => `<tr><td><code>${e(l.path)}</code></td><td>${l.open ? 'yes' : '<span class="closed">no: not readable yet</span>'}</td><td>${l.lines}</td></tr>`).join('\n')}
+${d.status.logs.length === 0 ? `<tr><td colspan="3" class="closed">${e(d.status.log_warning ?? 'No log configured.')}</td></tr>` : d.status.logs.map((l) => `<tr><td><code>${e(l.path)}</code></td><td>${l.open ? 'yes' : '<span class="closed">no: not readable yet</span>'}</td><td>${l.lines}</td></tr>`).join('\n')}
 </tbody></table>
 </body></html>
 `;
@@ -101,6 +101,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
       ? `<p>Receivers refused mail for reverse DNS ${plural(ptrRejections.reduce((n, r) => n + r.count, 0), 'time', 'times')} since start: ${ptrRejections.map((r) => `${e(r.provider)} ${e(r.code)}`).join(', ')}.</p>`
       : '',
     closedLogs.length > 0 ? `<p>${plural(closedLogs.length, 'mail log is', 'mail logs are')} not open, so rejections there go uncounted: ${closedLogs.map((p) => `<code>${e(p)}</code>`).join(', ')}.</p>` : '',
+    d.status.log_warning ? `<p id="no-log">${e(d.status.log_warning)}</p>` : '',
   ].join('');
   if (failing.length > 0) {
     const items = failing.map((t) => {
@@ -110,7 +111,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
     return `<div class="verdict fail" id="verdict" role="alert"><h2>${plural(failing.length, 'sending IP fails', 'sending IPs fail')} reverse DNS</h2>`
       + `<p>Receiving mail servers (Gmail, Microsoft, GMX and others) may refuse or defer mail sent from ${failing.length === 1 ? 'it' : 'them'}.</p><ul>${items}</ul>${extra}</div>`;
   }
-  if (unknown.length > 0 || ptrRejections.length > 0 || closedLogs.length > 0) {
+  if (unknown.length > 0 || ptrRejections.length > 0 || closedLogs.length > 0 || d.status.log_warning) {
     return `<div class="verdict warn" id="verdict"><h2>No sending IP fails reverse DNS, but look here</h2>${extra}</div>`;
   }
   if (targets.length > 0 && countPassing(targets) === targets.length) {
