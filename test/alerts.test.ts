@@ -18,7 +18,7 @@ const RULES = join(ROOT, 'dashboards', 'prometheus-alerts.yml');
 const GRAFANA = join(ROOT, 'dashboards', 'grafana-alerting.yml');
 const TESTS_DIR = join(ROOT, 'test', 'rules');
 const RUNBOOK = 'https://github.com/ptr-exporter/ptr-exporter#alert-';
-const ALERTS = ['PtrRecordInvalid', 'PtrProbeTemporaryErrors', 'PtrProbeStale', 'SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'PtrExporterLogUnreadable'];
+const ALERTS = ['PtrRecordInvalid', 'PtrProbeTemporaryErrors', 'PtrProbeStale', 'SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'PtrExporterLogUnreadable', 'PtrExporterNoMtaLog'];
 
 interface RuleTest { alert_rule_test?: { alertname: string; exp_alerts: { exp_labels: Record<string, string>; exp_annotations?: Record<string, string> }[] }[] }
 
