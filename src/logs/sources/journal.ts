@@ -33,9 +33,9 @@ const HEALTHY_RUN_MS = 30_000;
  * Follows the journal through `journalctl --follow --output=json`, restarted with exponential backoff
  * whenever it ends, and resumed just after the last cursor handed out, so nothing is lost or read twice.
  * Starting at the end, the cursor of the newest matching entry is looked up first (a run without
- * --follow), so a restart before any new entry still misses nothing. A journal directory that does not
- * exist yet is waited for (looked for every poll interval). `open` is true while journalctl runs and
- * reports no problem. Its position is the cursor of the last entry handed out.
+ * --follow), so a restart before any new entry still misses nothing. A journal directory that does
+ * not exist yet is looked for every poll interval, then read from its beginning. `open` is true while
+ * journalctl runs and reports no problem. Its position is the cursor of the last entry handed out.
  */
 export class JournalSource implements LogSource {
   readonly stats = emptyStats();
@@ -90,6 +90,8 @@ export class JournalSource implements LogSource {
     let delay = min;
     while (!this.stopping) {
       if (this.spec.directory !== '' && !(await isDirectory(this.spec.directory))) {
+        // Whatever appears in a directory that did not exist is new: it is read from its beginning.
+        if (this.cursor === null) this.fromBeginning = true;
         this.problem('journal directory does not exist yet: waiting for it', {});
         await this.sleep(this.opts.pollIntervalMs ?? 1000);
         continue;
