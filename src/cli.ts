@@ -2,11 +2,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { parseDuration } from './config/duration.js';
+import { SCAN_FORMAT_CHOICES } from './logs/formats/index.js';
 import { parseServerAddress } from './probe/server-address.js';
 import { isHostname, normalizeHostname } from './targets/hostname.js';
 import { UsageError } from './commands/usage-error.js';
 import { createLogger, LEVELS, type Level } from './logger.js';
-import { VERSION } from './version.js';
+import { versionLine } from './version.js';
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
@@ -15,7 +16,7 @@ const err = (s: string): void => void process.stderr.write(s);
 function buildProgram(setExit: (code: Promise<number> | number) => void): Command {
   const program = new Command('ptr-exporter')
     .description('Prometheus exporter for forward-confirmed reverse DNS of mail servers\' sending IPs and SMTP rejections in MTA logs')
-    .version(VERSION, '--version')
+    .version(versionLine(), '--version')
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err });
 
@@ -53,7 +54,7 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
   program.command('scan')
     .description('read whole log files (or - for stdin) once and print the rejection summary')
     .argument('[file...]', 'log files, or - for standard input')
-    .addOption(new Option('--format <format>', 'log format').choices(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd']).default('auto'))
+    .addOption(new Option('--format <format>', 'log format').choices(SCAN_FORMAT_CHOICES).default('auto'))
     .option('--json', 'print JSON')
     .option('--journal', 'read the systemd journal (the MTA units) instead of files')
     .option('--journal-directory <dir>', 'with --journal: a journal directory instead of the system journal')

@@ -42,7 +42,7 @@ export const METRICS = {
   ptr_log_open: { type: 'gauge', help: '1 while the log is open for reading (a file, or the journal through journalctl).', labels: PATH },
   ptr_log_sources: { type: 'gauge', help: 'Number of MTA logs being read; 0 means no rejection can be counted.', labels: [] },
 
-  ptr_exporter_build_info: { type: 'gauge', help: 'Always 1; labels carry the exporter version and Node.js version.', labels: ['version', 'node_version'] },
+  ptr_exporter_build_info: { type: 'gauge', help: 'Always 1; labels carry the exporter version, its git revision and the Node.js version.', labels: ['version', 'revision', 'node_version'] },
   ptr_exporter_config_last_reload_successful: { type: 'gauge', help: '1 if the last config load or reload succeeded.', labels: [] },
   ptr_exporter_config_last_reload_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful config load or reload.', labels: [] },
 } as const satisfies Record<string, MetricSpec>;

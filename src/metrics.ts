@@ -1,9 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { codeLabel } from './code-label.js';
 import type { Rejection } from './logs/types.js';
 import { declaration, type MetricName } from './metric-names.js';
 import { PROBE_FAMILIES, ProbeSeries } from './probe-series.js';
 import type { ProbeResult, ProbeStatus } from './probe/types.js';
 import type { Target } from './targets/target.js';
+import { REVISION } from './version.js';
 
 /** The content type of the text format. */
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -55,7 +57,7 @@ export class ExporterMetrics {
   constructor(opts: { version: string; maxSenderIps: number; maxLabelLength: number; defaultMetrics?: boolean }) {
     this.maxSenderIps = opts.maxSenderIps;
     this.probeSeries = new ProbeSeries(opts.maxLabelLength);
-    this.buildInfo.set({ version: opts.version, node_version: process.version }, 1);
+    this.buildInfo.set({ version: opts.version, revision: REVISION, node_version: process.version }, 1);
     if (opts.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
       for (const name of UNWANTED_DEFAULTS) this.registry.removeSingleMetric(name);
@@ -112,7 +114,7 @@ export class ExporterMetrics {
 
   /** Counts one classified rejection. */
   recordRejection(r: Rejection): void {
-    this.rejections.inc({ provider: r.provider, reason: r.reason, code: r.code, family: r.family });
+    this.rejections.inc({ provider: r.provider, reason: r.reason, code: codeLabel(r.code), family: r.family });
     this.senderRejections.inc({ sender_ip: this.senderLabel(r.senderIp), reason: r.reason });
     this.lastRejection.set({ provider: r.provider, reason: r.reason }, (r.time ?? Date.now()) / 1000);
   }

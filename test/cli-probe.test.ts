@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 describe.concurrent('probe --json', { timeout: 20_000 }, () => {
-  it('prints the DESIGN section 6 shape and exits 0 when every IP passes', async () => {
+  it('prints the --json shape and exits 0 when every IP passes', async () => {
     const before = dns.queryCount.udp + dns.queryCount.tcp;
     const { code, results } = await probeJson('192.0.2.25', '2001:db8::25');
     expect(results.map((r) => r.ip)).toEqual(['192.0.2.25', '2001:db8::25']);

@@ -77,7 +77,7 @@ describe('provider', () => {
 
 interface Case { name: string; raw: string; host?: string; remote?: string; provider: string; reason: string; code: string; sender?: string | null; family?: string }
 
-/** smtp-formats.md section (a): every row with a reply text. */
+/** Provider reply texts (Gmail, Microsoft and others, from their postmaster pages and public bounce samples). */
 const CASES: Case[] = [
   { name: 'G1', raw: '550-5.7.1 [2a01:4f8:151:2068::2] Our system has detected that this message does 550-5.7.1 not meet IPv6 sending guidelines regarding PTR records and 550-5.7.1 authentication. Please review 550-5.7.1 https://support.google.com/mail/?p=ipv6_authentication_error for more 550 5.7.1 information. w5si1414370wjx.133 - gsmtp',
     host: GMAIL, provider: 'gmail', reason: 'ipv6_ptr_auth', code: '5.7.1', sender: '2a01:4f8:151:2068::2', family: 'ipv6' },

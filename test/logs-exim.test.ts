@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { createEximParser } from '../src/logs/formats/exim.js';
 import { createLogPipeline } from '../src/logs/pipeline.js';
 
+/** A Gmail PTR rejection over IPv4, from https://pastebin.com/pJv07ywH (reply shortened with …). */
 const DOC_EXAMPLE = '2018-06-12 14:58:33 1fSdGB-0008Kt-3b ** yap.ky.asia@gmail.com R=dkim_lookuphost T=dkim_remote_smtp H=gmail-smtp-in.l.google.com [74.125.24.27] X=TLSv1.2:ECDHE-RSA-AES128-GCM-SHA256:128 CV=yes: SMTP error from remote mail server after end of data: 550-5.7.1 [103.27.73.29] The IP address sending this message does not have a PTR\\n550-5.7.1 record setup. …\\n550 5.7.1 information. e189-v6si165855pgc.461 - gsmtp';
 const OLD_FORM = '2015-03-01 12:00:00 1YS0Xx-0001Ab-2C ** user@comcast.net R=dnslookup T=remote_smtp: SMTP error from remote mail server after initial connection: host mx1.comcast.net [2001:558:fe21:2a::6]: 554 resimta-ch2-18v.sys.comcast.net comcast 2001:db8::25 Comcast requires that all mail servers must have a PTR record with a valid Reverse DNS entry. Currently your mail server does not fill that requirement.';
 const FREENET = '2019-04-02 08:15:00 +0200 [4242] 1hBB1a-0004Xy-Qz == a@freenet.de R=dnslookup T=remote_smtp defer (-44) H=emig.freenet.de [2001:748:100:40::2:6]: SMTP error from remote mail server after RCPT TO:<a@freenet.de>: 550-inconsistent or no DNS PTR record for 2001:db8::25 (see RFC\\n550 1912 2.1)';
 
 describe('exim parser', () => {
-  it('parses the smtp-formats b.2 example (H= form, literal \\n)', () => {
+  it('parses a Gmail PTR line from pastebin.com/pJv07ywH (H= form, literal \\n)', () => {
     const [ev] = createEximParser().push(DOC_EXAMPLE);
     expect(ev).toMatchObject({
       time: new Date(2018, 5, 12, 14, 58, 33).getTime(), remoteHost: 'gmail-smtp-in.l.google.com', remoteIp: '74.125.24.27',

@@ -4,13 +4,13 @@ import { LineSplitter } from '../src/logs/line-splitter.js';
 import { createLogPipeline } from '../src/logs/pipeline.js';
 import type { Rejection } from '../src/logs/types.js';
 
-/** smtp-formats b.3: first and last reply line only, timestamps stripped, `<--` turned into `<–`. */
+/** An MDaemon excerpt as a blog printed it (zensoftware, May 2016): first and last reply line only, timestamps stripped, `<--` turned into `<–`. */
 const EXCERPT = [
   '<– 550-5.7.1 [2001:0:5ef5:79fb:34e1:18ed:adbb:2299] Our system has detected that',
   '<– 550 5.7.1 information. bq2si3288976wjd.21 – gsmtp',
 ];
 
-/** smtp-formats b.3 verbatim lines, inside a session written from the format notes. */
+/** MDaemon lines as a Proxmox forum post shows them, inside a session written from MDaemon's log layout. */
 const PTR_SESSION = [
   ' Tue 2022-08-09 07:47:31: Session 733250; child 0002',
   ' Tue 2022-08-09 07:47:31: Parsing message <x\\pd90001015916.msg>',
@@ -54,7 +54,7 @@ function run(lines: string[], format: 'mdaemon' = 'mdaemon', lenient = false): R
 }
 
 describe('mdaemon parser', () => {
-  it('b.3 excerpt in lenient mode: exactly one Gmail IPv6 PTR-and-auth rejection', () => {
+  it('blog excerpt in lenient mode: exactly one Gmail IPv6 PTR-and-auth rejection', () => {
     const out = run(EXCERPT, 'mdaemon', true);
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({
@@ -63,7 +63,7 @@ describe('mdaemon parser', () => {
     });
   });
 
-  it('b.3 excerpt in strict mode yields nothing (no timestamps)', () => {
+  it('blog excerpt in strict mode yields nothing (no timestamps)', () => {
     expect(run(EXCERPT)).toEqual([]);
   });
 
@@ -111,6 +111,37 @@ describe('mdaemon parser', () => {
     expect(events).toHaveLength(2);
     expect(events.find((e) => e.queueId === '200')).toMatchObject({ remoteIp: '2a00:1450:400c:c0b::1a', localIp: '2001:db8::a', enhancedCode: '5.7.1' });
     expect(events.find((e) => e.queueId === '733250')).toMatchObject({ remoteIp: '181.15.247.213', localIp: '192.168.0.15', enhancedCode: '4.7.25' });
+  });
+
+  it('keys interleaved real-time sessions by their [%d:%d] ID strings', () => {
+    const a = gmailSession('[2:200] ', '200', '2001:db8::a');
+    const b = gmailSession('[2:201] ', '201', '2001:db8::b').map((l) => l.replace('2a00:1450:400c:c0b::1a', '2a00:1450:400c:c0b::1b'));
+    const c = PTR_SESSION.map((l) => l.replace(/^( \w{3} [\d-]+ [\d:]+: )/, '$1[3:733250] '));
+    const mixed: string[] = [];
+    for (let i = 0; i < Math.max(a.length, b.length, c.length); i++) {
+      for (const s of [a, b, c]) if (s[i] !== undefined) mixed.push(s[i] as string);
+    }
+    expect(mixed.some((l) => l.includes('[3:733250] Session 733250'))).toBe(true);
+    const parser = createMdaemonParser();
+    const events = mixed.flatMap((l) => parser.push(l));
+    expect(events).toHaveLength(3);
+    expect(events.find((e) => e.queueId === '200')).toMatchObject({ remoteIp: '2a00:1450:400c:c0b::1a', localIp: '2001:db8::a', enhancedCode: '5.7.1' });
+    expect(events.find((e) => e.queueId === '201')).toMatchObject({ remoteIp: '2a00:1450:400c:c0b::1b', localIp: '2001:db8::b', enhancedCode: '5.7.1' });
+    expect(events.find((e) => e.queueId === '733250')).toMatchObject({ remoteIp: '181.15.247.213', enhancedCode: '4.7.25' });
+    expect(events.find((e) => e.queueId === '200')?.text).toContain('IPv6 sending guidelines regarding PTR records and authentication');
+    expect(run(mixed).map((r) => r.reason).sort()).toEqual(['ipv6_ptr_auth', 'ipv6_ptr_auth', 'ptr']);
+  });
+
+  it('an excerpt of only 550- continuation lines counts once when the excerpt ends', () => {
+    const lines = [
+      '<-- 550-5.7.1 [2001:db8::25] Our system has detected that this message does',
+      '<-- 550-5.7.1 not meet IPv6 sending guidelines regarding PTR records and',
+      '<-- 550-5.7.1 authentication. Please review',
+    ];
+    const p = createLogPipeline('mdaemon', { lenient: true });
+    expect(lines.flatMap((l) => p.push(l))).toEqual([]);
+    expect(p.end()).toMatchObject([{ provider: 'other', reason: 'ipv6_ptr_auth', code: '5.7.1', senderIp: '2001:db8::25', family: 'ipv6' }]);
+    expect(p.end()).toEqual([]);
   });
 
   it('a reply cut off by the next command still counts once', () => {

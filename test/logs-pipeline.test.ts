@@ -12,7 +12,7 @@ function event(over: Partial<DeliveryEvent>): DeliveryEvent {
   return { time: 1_700_000_000_000, remoteHost: 'mx', remoteIp: '192.0.2.1', localIp: null, replyCode: '550', enhancedCode: '5.7.1', text: 't', queueId: 'Q1', replay: false, ...over };
 }
 
-describe('dedupe (DESIGN section 7)', () => {
+describe('dedupe (replays and per-recipient copies)', () => {
   it('drops replays and per-recipient copies, keeps what differs', () => {
     const d = createDeduper();
     expect(d.accept(event({ replay: true }))).toBe(false);

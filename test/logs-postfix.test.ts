@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPostfixParser } from '../src/logs/formats/postfix.js';
 import { createLogPipeline } from '../src/logs/pipeline.js';
 
+/** A Gmail bounce over IPv6, from https://github.com/jtojnar/nixfiles/issues/13 (reply shortened with …). */
 const DOC_EXAMPLE = 'Jan 02 07:31:13 azazel postfix/smtp[1050192]: 251A3372458: to=<foo@gmail.com>, relay=gmail-smtp-in.l.google.com[2a00:1450:4013:c06::1b]:25, delay=0.79, delays=0.04/0.05/0.2/0.5, dsn=5.7.26, status=bounced (host gmail-smtp-in.l.google.com[2a00:1450:4013:c06::1b] said: 550-5.7.26 Your email has been blocked because the sender is unauthenticated. 550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM. … (in reply to end of DATA command))';
 const IPV6_RULE = '550-5.7.1 [2001:db8::25] Gmail has detected that this message does 550-5.7.1 not meet IPv6 sending guidelines regarding PTR records and 550-5.7.1 authentication. For more information, go to 550 5.7.1 https://support.google.com/mail/?p=IPv6AuthError a1si2.3 - gsmtp';
 const RFC3339 = `2025-11-27T16:26:20.562039+03:00 mail postfix/smtp[1234]: 4Nt2Qz6CxNz9sPh: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[2a00:1450:4013:c06::1b]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.7.1, status=bounced (host gmail-smtp-in.l.google.com[2a00:1450:4013:c06::1b] said: ${IPV6_RULE} (in reply to end of DATA command))`;
@@ -11,7 +12,7 @@ const FREE_MX2 = 'Nov 27 10:00:02 mx postfix/smtp[78]: 3F2A11234: to=<x@free.fr>
 const FREE_REPLAY = 'Nov 27 10:00:09 mx postfix/error[79]: 5B6C7D8E9F: to=<y@free.fr>, relay=none, delay=0.01, delays=0/0/0/0, dsn=4.0.0, status=deferred (delivery temporarily suspended: host mx2.free.fr[212.27.48.7] refused to talk to me: 421 Refused. Your reverse DNS entry does not resolve to an IP.)';
 
 describe('postfix parser', () => {
-  it('parses the smtp-formats b.1 example: codes from the reply, never dsn=', () => {
+  it('parses a line from github.com/jtojnar/nixfiles issue 13: codes from the reply, never dsn=', () => {
     const [ev, ...rest] = createPostfixParser({ year: 2026 }).push(DOC_EXAMPLE);
     expect(rest).toHaveLength(0);
     expect(ev).toMatchObject({
@@ -22,7 +23,7 @@ describe('postfix parser', () => {
     expect(ev?.text).toBe('Your email has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. …');
   });
 
-  it('classifies the b.1 example as Gmail auth, not PTR', () => {
+  it('classifies the nixfiles line as Gmail auth, not PTR', () => {
     expect(createLogPipeline('postfix').push(DOC_EXAMPLE)).toMatchObject([{ provider: 'gmail', reason: 'auth', code: '5.7.26', family: 'ipv6', senderIp: null }]);
   });
 
@@ -77,6 +78,21 @@ describe('postfix parser', () => {
     expect(createPostfixParser({ lenient: true }).push(withQid)).toMatchObject([{ queueId: '251A3372458' }]);
     const tagged = `postfix/smtp[9]: 251A3372458: ${cut}`;
     expect(createPostfixParser({ lenient: true }).push(tagged)).toMatchObject([{ queueId: '251A3372458', time: null }]);
+  });
+
+  it('--format postfix on a whole syslog file: other programs\' lines are not read as Postfix lines', () => {
+    const reply = 'host mx.example.org[192.0.2.1] said: 550 5.7.25 no PTR record for [192.0.2.25]';
+    const p = createLogPipeline('postfix', { lenient: true });
+    const others = [
+      `Nov 27 10:00:00 mx opendkim[5]: 1A2B3C4D5E: ${reply}`,
+      `Nov 27 10:00:00 mx amavis[7]: (1234-01) ${reply}`,
+      `2025-11-27T16:26:20.562039+03:00 mx postgrey[9]: ${reply}`,
+      `opendkim[5]: 1A2B3C4D5E: ${reply}`,
+      `Nov 27 10:00:00 mx dovecot: ${reply}`,
+    ];
+    for (const line of others) expect(p.push(line)).toEqual([]);
+    expect(p.push(`  1A2B3C4D5E: to=<a@example.org>, status=bounced (${reply})`)).toHaveLength(1);
+    expect(p.push(`postfix/smtp[29685]: 1A2B3C4D5F: to=<a@example.org>, status=bounced (${reply})`)).toHaveLength(1);
   });
 
   it('finds the right "host" when the reply itself says "host ... said:"', () => {

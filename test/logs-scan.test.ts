@@ -16,7 +16,7 @@ beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ptr-scan-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
 describe('scanFiles', () => {
-  it('reads files (LF and CRLF) and aggregates rows as in DESIGN section 6', async () => {
+  it('reads files (LF and CRLF) and aggregates rows as `scan --json` prints them', async () => {
     const a = join(dir, 'mail.log');
     const b = join(dir, 'mail-crlf.log');
     await writeFile(a, [G1('AAAAA00001', 'x', '10:00:01'), G1('AAAAA00001', 'y', '10:00:01'), FREE('10:00:02'), 'Nov 27 10:00:03 mx postfix/qmgr[3]: AAAAA00001: removed'].join('\n'));

@@ -3,11 +3,13 @@ import { createOpensmtpdParser } from '../src/logs/formats/opensmtpd.js';
 import { createSendmailParser } from '../src/logs/formats/sendmail.js';
 import { createLogPipeline } from '../src/logs/pipeline.js';
 
+/** A Sendmail deferral as posted on a forum: stat= keeps only the first line of Gmail's reply. */
 const SENDMAIL_DOC = 'Feb 17 03:43:38 server sm-mta[24870]: s1H8ZKsI024804: to=<bdahiya2007@gmail.com>, ctladdr=<root@server.eptent.com> (0/0), delay=00:08:18, xdelay=00:00:56, mailer=esmtp, pri=120310, relay=alt4.gmail-smtp-in.l.google.com. [173.194.65.27], dsn=4.0.0, stat=Deferred: 421-4.7.0 [162.212.130.164      10] Our system has detected an unusual rate of';
+/** An OpenSMTPD 6.4+ delivery line: our IP in source=, the whole reply in stat= (shortened with …). */
 const OPENSMTPD_DOC = 'Mar 22 17:56:37 mercury smtpd[45037]: 8f4864084ecc48f4 mta delivery evpid=7077717e797a776e from=<puffy@example.com> to=<bill@hotmail.com> rcpt=<-> source="203.0.113.1" relay="104.47.38.33 (104.47.38.33)" delay=1s result="PermFail" stat="550 5.7.1 Unfortunately, messages from [203.0.113.1] weren\'t sent. Please contact your Internet service provider since part of their network is on our block list (AS3150). You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors."';
 
 describe('sendmail parser', () => {
-  it('parses the smtp-formats b.4 example (first reply line only)', () => {
+  it('parses a forum copy of a Sendmail deferral (first reply line only)', () => {
     const [ev] = createSendmailParser({ year: 2014 }).push(SENDMAIL_DOC);
     expect(ev).toMatchObject({
       time: new Date(2014, 1, 17, 3, 43, 38).getTime(), remoteHost: 'alt4.gmail-smtp-in.l.google.com', remoteIp: '173.194.65.27',
@@ -40,7 +42,7 @@ describe('sendmail parser', () => {
 });
 
 describe('opensmtpd parser', () => {
-  it('parses the smtp-formats b.6 example: our IP from source=, the reply from stat=', () => {
+  it('parses the OpenSMTPD guide example: our IP from source=, the reply from stat=', () => {
     const [ev] = createOpensmtpdParser({ year: 2025 }).push(OPENSMTPD_DOC);
     expect(ev).toMatchObject({
       time: new Date(2025, 2, 22, 17, 56, 37).getTime(), remoteHost: null, remoteIp: '104.47.38.33', localIp: '203.0.113.1',

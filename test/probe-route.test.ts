@@ -1,7 +1,9 @@
+import { readdirSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/config.js';
 import { parseConfig } from '../src/config/load.js';
+import { ConcurrencyGate } from '../src/server/concurrency-gate.js';
 import { MAX_PROBE_MS, MIN_PROBE_MS, parseProbeQuery, probeDeadlineMs, registerProbeRoute } from '../src/server/probe-route.js';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 
@@ -88,6 +90,20 @@ describe('GET /probe', () => {
     expect(dns.queryCount.udp + dns.queryCount.tcp).toBe(queriesBefore);
   });
 
+  it('answers 400, never a verdict, for a target with an IPv6 zone id', async () => {
+    config = configFor(dns, ALLOWED);
+    const queriesBefore = dns.queryCount.udp + dns.queryCount.tcp;
+    for (const target of ['2001:db8::25%25eth0', '2001:DB8::25%25eth0', 'fe80::1%251']) {
+      const res = await app.inject(`/probe?target=${target}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.body).not.toContain('ptr_probe');
+      expect(res.body).toContain('has an IPv6 zone id');
+    }
+    expect((await app.inject('/probe?target=2001:db8::25%25eth0')).body)
+      .toBe('target "2001:db8::25%eth0" has an IPv6 zone id (%eth0): a zone id only names a local interface and means nothing to DNS, so give the address without it\n');
+    expect(dns.queryCount.udp + dns.queryCount.tcp).toBe(queriesBefore);
+  });
+
   it('allows nothing while allowed_networks is empty', async () => {
     config = configFor(dns, '{ enabled: true }');
     const res = await app.inject('/probe?target=192.0.2.25');
@@ -109,6 +125,41 @@ describe('GET /probe', () => {
     expect(res.body).toContain('ptr_probe_success{ip="192.0.2.25",family="ipv4"} 0');
     expect(res.body).toContain('ptr_probe_status{ip="192.0.2.25",family="ipv4",status="temperror"} 1');
     expect(silent.queryCount.udp).toBeGreaterThan(0);
+  });
+});
+
+describe('a /probe flood', () => {
+  it('keeps probes in flight bounded, answers the excess 503 at once, shares one resolver and stays healthy', async () => {
+    const openFiles = (): number => readdirSync('/proc/self/fd').length;
+    const gate = new ConcurrencyGate(8, 16);
+    const flooded = Fastify({ logger: false });
+    flooded.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('OK\n'));
+    registerProbeRoute(flooded, () => config, gate);
+    config = configFor(silent, ALLOWED, 'timeout: 1s, attempts: 1'); // every probe waits for its timeout
+    const before = openFiles();
+    const queriesBefore = silent.queryCount.udp;
+    let done = 0;
+    const targets = Array.from({ length: 300 }, (_, i) => (i < 250 ? `192.0.2.${i + 1}` : `2001:db8::${i}`));
+    const flood = targets.map((t) => flooded.inject(`/probe?target=${t}`).then((res) => {
+      done++;
+      return res;
+    }));
+    const healthy = await flooded.inject('/-/healthy');
+    expect(healthy.statusCode).toBe(200);
+    expect(done).toBeLessThan(targets.length); // answered while the flood is in progress
+    expect(gate.inFlight).toBeLessThanOrEqual(8);
+    expect(openFiles() - before).toBeLessThan(20);
+    const answers = await Promise.all(flood);
+    const refused = answers.filter((r) => r.statusCode === 503);
+    const probed = answers.filter((r) => r.statusCode === 200);
+    expect(refused.length + probed.length).toBe(targets.length);
+    expect(refused.length).toBeGreaterThanOrEqual(targets.length - 8 - 16);
+    expect(refused[0]!.headers['retry-after']).toBe('1');
+    expect(refused[0]!.body).toBe('too many /probe requests: 8 probe at once and 16 may wait; retry later\n');
+    expect(probed.every((r) => r.body.includes('status="temperror"} 1'))).toBe(true);
+    expect(gate.peakInFlight).toBe(8);
+    expect(silent.queryCount.udp - queriesBefore).toBeLessThanOrEqual(8 + 16);
+    await flooded.close();
   });
 });
 

@@ -73,6 +73,26 @@ describe('verdict', () => {
     expect(verdict(outcomes(NX), '192.0.2.25', 'mail.example').status).toBe('no_ptr');
   });
 
+  test('checks the first 10 PTR names in alphabetical order and says how many were skipped', () => {
+    const names = Array.from({ length: 25 }, (_, i) => `h${String(24 - i).padStart(2, '0')}.example`);
+    const forward = Object.fromEntries(names.slice(15).map((n) => [n, answer('198.51.100.1')])); // h00..h09, the checked ones
+    const v = verdict(outcomes(answer(...names), forward), '192.0.2.25', null);
+    expect(v.ptr).toEqual(names.slice(15).reverse());
+    expect(v).toMatchObject({ status: 'mismatch', ptr_skipped: 15 });
+    expect(v.error).toContain('; 15 more PTR names not checked (at most 10 are, in alphabetical order)');
+    // h24 would confirm, but a receiver need not look at it
+    expect(verdict(outcomes(answer(...names), { ...forward, 'h24.example': answer('192.0.2.25') }), '192.0.2.25', null).status).toBe('mismatch');
+    expect(verdict(outcomes(answer('a.example'), { 'a.example': answer('192.0.2.25') }), '192.0.2.25', null)).not.toHaveProperty('ptr_skipped');
+  });
+
+  test('a PTR name that cannot be queried is reported as such, not as a missing record', () => {
+    const bad: Outcome = { kind: 'badname' };
+    const v = verdict(outcomes(answer('bad name.example'), { 'bad name.example': bad }), '192.0.2.25', null);
+    expect(v).toMatchObject({ status: 'no_forward', iprev: 'fail', error: 'PTR name "bad name.example" is not a valid host name, so it cannot be looked up' });
+    const both = verdict(outcomes(answer('bad name.example', 'a.example'), { 'bad name.example': bad, 'a.example': NX }), '192.0.2.25', null);
+    expect(both.error).toBe('PTR name "bad name.example" is not a valid host name, so it cannot be looked up; PTR name a.example has no A record');
+  });
+
   test('iprev mapping and name normalisation', () => {
     expect(IPREV).toEqual({ pass: 'pass', no_ptr: 'permerror', no_forward: 'fail', mismatch: 'fail', helo_mismatch: 'fail', temperror: 'temperror' });
     expect(normalizeHostname(' Mail.Example.COM. ')).toBe('mail.example.com');

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import dgram from 'node:dgram';
+import { adviceFor } from '../src/probe/advice.js';
 import { probeIp } from '../src/probe/probe.js';
+import { ProbeSeries } from '../src/probe-series.js';
 import { createResolver } from '../src/probe/resolver.js';
 import { reverseName } from '../src/probe/reverse-name.js';
 import { startDnsServer, type TestDnsServer, type ZoneRecord } from './support/dns-server.js';
@@ -30,6 +32,10 @@ const ZONE: ZoneRecord[] = [
   ptr('2001:db8::20', 'mx20.example.com'), aaaa('mx20.example.com', '2001:db8::20'),
   ptr('192.0.2.21', 'broken.example.com'),
   ptr('192.0.2.22', 'broken.example.com'), ptr('192.0.2.22', 'ok.example.com'), a('ok.example.com', '192.0.2.22'),
+  ptr('192.0.2.23', 'bad name.example.com'), ptr('192.0.2.24', 'semi;colon.example.com'), ptr('192.0.2.24', 'nx.example.com'),
+  // 1,000 PTR names; the alphabetically first ten (n0000..n0009) resolve elsewhere, n0999 would confirm
+  ...Array.from({ length: 1000 }, (_, i) => ptr('192.0.2.30', `n${String(i).padStart(4, '0')}.example.com`)),
+  ...Array.from({ length: 1000 }, (_, i) => a(`n${String(i).padStart(4, '0')}.example.com`, i === 999 ? '192.0.2.30' : '198.51.100.30')),
 ];
 
 let server: TestDnsServer;
@@ -149,6 +155,34 @@ describe('probeIp temporary errors', () => {
   });
 });
 
+describe('probeIp limits and odd names', () => {
+  test('1,000 PTR names: 10 looked up, in alphabetical order, the rest reported as skipped', async () => {
+    const before = server.queryCount.udp + server.queryCount.tcp;
+    const r = await probe('192.0.2.30');
+    const queries = server.queryCount.udp + server.queryCount.tcp - before;
+    expect(queries).toBeGreaterThanOrEqual(11);
+    expect(queries).toBeLessThanOrEqual(13); // one PTR query (retried over TCP: the answer is truncated over UDP) and ten A queries
+    expect(r.ptr).toEqual(Array.from({ length: 10 }, (_, i) => `n000${i}.example.com`));
+    expect(Object.keys(r.forward)).toEqual(r.ptr);
+    expect(r).toMatchObject({ status: 'mismatch', iprev: 'fail', ptr_skipped: 990 });
+    expect(r.error).toContain('990 more PTR names not checked');
+    expect(adviceFor(r, 'global')).toContain('Only 10 of its 1000 PTR names were checked');
+    const series = new ProbeSeries(256);
+    series.record(r, Date.now(), r.status);
+    expect(series.render().toString('utf8').match(/^ptr_hostname_info\{/gm)).toHaveLength(10);
+  });
+
+  test('a PTR name that cannot be looked up (EBADNAME) is said to be invalid, not to lack an A record', async () => {
+    const r = await probe('192.0.2.23');
+    expect(r).toMatchObject({ status: 'no_forward', ptr: ['bad name.example.com'] });
+    expect(r.error).toBe('PTR name "bad name.example.com" is not a valid host name, so it cannot be looked up');
+    expect(adviceFor(r, 'global')).toContain('"bad name.example.com" of 192.0.2.23 is not a valid host name');
+    const mixed = await probe('192.0.2.24');
+    expect(mixed.status).toBe('no_forward');
+    expect(mixed.error).toBe('PTR name "semi\\;colon.example.com" is not a valid host name, so it cannot be looked up; PTR name nx.example.com has no A record');
+  });
+});
+
 describe('probeIp target normalisation', () => {
   test('an IPv4-mapped IPv6 target is probed as IPv4', async () => {
     expect(await probe('::ffff:192.0.2.10')).toMatchObject({ ip: '192.0.2.10', family: 'ipv4', status: 'pass' });
@@ -160,6 +194,13 @@ describe('probeIp target normalisation', () => {
 
   test('a non-IP target is a temperror value', async () => {
     expect(await probe('mail.example.com')).toMatchObject({ status: 'temperror', ptr: [] });
+  });
+
+  test('a target with an IPv6 zone id gets no verdict and no lookup', async () => {
+    const before = server.queryCount.udp + server.queryCount.tcp;
+    const r = await probe('2001:db8::10%eth0');
+    expect(r).toMatchObject({ status: 'temperror', ptr: [], error: '2001:db8::10%eth0 has an IPv6 zone id (%eth0), which means nothing to DNS: not checked' });
+    expect(server.queryCount.udp + server.queryCount.tcp).toBe(before);
   });
 });
 

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import { formatScanTable, scanFiles } from '../logs/scan.js';
 import { scanJournal } from '../logs/sources/journal-scan.js';
-import type { LogFormat } from '../logs/types.js';
+import type { LogFormat } from '../logs/formats/index.js';
 
 /** Options of `scan`; `journal` reads the systemd journal (a directory, or '' for the system journal) instead of files. */
 export interface ScanOptions { format: LogFormat | 'auto'; json: boolean; journal?: { directory: string; sinceMs?: number } }

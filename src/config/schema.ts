@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { journalPath } from '../logs/sources/journal-args.js';
+import { FORMAT_CHOICES, formatChoices } from '../logs/formats/index.js';
 import { parseServerAddress } from '../probe/server-address.js';
 import { normalizeIp } from '../targets/address.js';
 import { isHostname, normalizeHostname } from '../targets/hostname.js';
@@ -69,7 +70,7 @@ const journalSchema = z.strictObject({
 export const logSourceSchema = z.strictObject({
   path: z.string().min(1, { message: 'must not be empty' }).optional(),
   journal: journalSchema.optional(),
-  format: z.enum(['auto', 'postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd'], { message: 'must be one of auto, postfix, exim, mdaemon, sendmail, opensmtpd' }).default('auto'),
+  format: z.enum(FORMAT_CHOICES, { message: `must be one of ${formatChoices}` }).default('auto'),
   start_at: z.enum(['end', 'beginning'], { message: 'must be end or beginning' }).default('end'),
   positions_file: z.string().default(''),
 }).superRefine((l, ctx) => {

@@ -99,6 +99,7 @@ export class Exporter {
       helo: target.helo,
       duration_seconds: result?.duration_seconds ?? 0,
       error: result?.error ?? null,
+      ...(result?.ptr_skipped ? { ptr_skipped: result.ptr_skipped } : {}),
       source: target.source,
       kind: target.kind,
       probed: target.probed,

@@ -5,7 +5,7 @@ export const DEDUPE_MAX_KEYS = 4096;
 /** Keys older than this many seconds (behind the newest event) are forgotten. */
 export const DEDUPE_WINDOW_SECONDS = 5;
 
-/** Decides whether a delivery event is a new rejection or only repeats one (DESIGN section 7). */
+/** Decides whether a delivery event is a new rejection or only repeats one. */
 export interface Deduper {
   /** True when the event counts: not a replay and not a per-recipient copy of a reply already counted. */
   accept(ev: DeliveryEvent): boolean;

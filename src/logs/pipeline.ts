@@ -1,14 +1,16 @@
 import { classify } from './classify.js';
 import { createDeduper, type Deduper } from './dedupe.js';
-import { createParser, detectFormat, type ParserOptions } from './formats/index.js';
-import type { LineParser, LogFormat, Rejection } from './types.js';
+import { createParser, detectFormat, type LogFormat, type ParserOptions } from './formats/index.js';
+import type { DeliveryEvent, LineParser, Rejection } from './types.js';
 
 /** Lines kept while `auto` looks for the format; after that, undecided lines are dropped unbuffered. */
 export const DETECT_LINES = 50;
 
-/** Lines in, counted rejections out: parser, then DESIGN section 7 dedupe, then classifier. */
+/** Lines in, counted rejections out: parser, then dedupe (replays and per-recipient copies), then classifier. */
 export interface LogPipeline {
   push(line: string): Rejection[];
+  /** The input ended (a whole file was read): what the parser still held. */
+  end(): Rejection[];
   /** The format in use; null while `auto` has not recognised one. */
   readonly format: LogFormat | null;
 }
@@ -26,7 +28,10 @@ export function createLogPipeline(format: LogFormat | 'auto', opts: ParserOption
   const deduper: Deduper = createDeduper();
 
   function run(p: LineParser, line: string): Rejection[] {
-    const events = p.push(line);
+    return count(p.push(line));
+  }
+
+  function count(events: readonly DeliveryEvent[]): Rejection[] {
     if (events.length === 0) return NONE;
     let out: Rejection[] = NONE;
     for (const ev of events) {
@@ -54,6 +59,9 @@ export function createLogPipeline(format: LogFormat | 'auto', opts: ParserOption
       const out: Rejection[] = [];
       for (const l of lines) for (const r of run(p, l)) out.push(r);
       return out;
+    },
+    end(): Rejection[] {
+      return parser?.end ? count(parser.end()) : NONE;
     },
     get format(): LogFormat | null {
       return chosen;

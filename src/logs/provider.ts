@@ -13,7 +13,7 @@ const HOST_SUFFIXES: readonly [Provider, readonly string[]][] = [
   ['free', ['free.fr']],
 ];
 
-/** Substrings that identify a provider's host anywhere in the name (b.0: `1and1|ionos`, `wanadoo`). */
+/** Substrings that identify a provider's host anywhere in the name (`1and1`, `ionos`, `wanadoo`). */
 const HOST_SUBSTRINGS: readonly [Provider, string][] = [
   ['united_internet', '1and1'],
   ['united_internet', 'ionos'],

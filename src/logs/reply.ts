@@ -22,7 +22,7 @@ export interface NormalizedReply {
 
 /**
  * Reads the reply head at `from` (leading whitespace allowed): `550-5.7.1`, `421 4.7.0`, `554 `.
- * The enhanced code must be followed by whitespace, so freenet's `550 1912 2.1)` is no code (b.0).
+ * The enhanced code must be followed by whitespace, so freenet's `550 1912 2.1)` (RFC 1912 section 2.1) is no code.
  */
 export function parseReplyHead(s: string, from = 0): ReplyHead | null {
   let i = from;
@@ -56,7 +56,7 @@ export function normalizeReplyLines(lines: readonly string[]): NormalizedReply |
   return normalizeReply(lines.join(' '));
 }
 
-/** Removes continuation prefixes (b.0): the code must start the text or follow whitespace. */
+/** Removes continuation prefixes: the code must start the text or follow whitespace. */
 function stripPrefixes(s: string, head: ReplyHead): string {
   const { code, enhanced } = head;
   let out = '';
@@ -103,7 +103,7 @@ export function collapseSpaces(s: string): string {
 
 const BRACKET_IP = /\[(?:IPv6:)?(\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:\s+\d{1,3})?\]/g;
 
-/** Provider-specific places where a reply names our IP without brackets (b.0); `applies` limits a rule to one provider. */
+/** Provider-specific places where a reply names our IP without brackets; `applies` limits a rule to one provider. */
 const FALLBACKS: readonly { applies?: Provider; pattern: RegExp }[] = [
   { applies: 'comcast', pattern: /comcast (\S{1,64}) Comcast requires/i },
   { applies: 'united_internet', pattern: /[?&]ip=([^&\s]{1,64})&c=rdns/i },

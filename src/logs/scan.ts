@@ -2,12 +2,13 @@ import { open, stat } from 'node:fs/promises';
 import type { Family } from '../targets/address.js';
 import { LineSplitter } from './line-splitter.js';
 import { createLogPipeline } from './pipeline.js';
-import { isPtrRelated, type LogFormat, type Provider, type Reason, type Rejection } from './types.js';
+import type { LogFormat } from './formats/index.js';
+import { isPtrRelated, type Provider, type Reason, type Rejection } from './types.js';
 
-/** One input of a scan (DESIGN section 6). */
+/** One input of a scan, as `scan --json` prints it. */
 export interface ScanFileReport { path: string; format: LogFormat | null; lines: number; bytes: number }
 
-/** One aggregated row of a scan (DESIGN section 6). */
+/** One aggregated row of a scan, as `scan --json` prints it. */
 export interface ScanRow {
   provider: Provider;
   reason: Reason;
@@ -20,7 +21,7 @@ export interface ScanRow {
   last_seen: string | null;
 }
 
-/** The `scan --json` object (DESIGN section 6). */
+/** The `scan --json` object. */
 export interface ScanReport {
   files: ScanFileReport[];
   rejections: ScanRow[];

@@ -30,7 +30,7 @@ export type Reason = (typeof REASONS)[number];
 export interface Rejection {
   provider: Provider;
   reason: Reason;
-  /** Enhanced code from the reply, else the reply code (DESIGN section 4). */
+  /** Enhanced code from the reply, else the reply code: the `code` label. */
   code: string;
   replyCode: string;
   family: Family;
@@ -39,13 +39,11 @@ export interface Rejection {
   time: number | null;
 }
 
-/** Supported log formats. */
-export const FORMATS = ['postfix', 'exim', 'mdaemon', 'sendmail', 'opensmtpd'] as const;
-export type LogFormat = (typeof FORMATS)[number];
-
 /** A parser turns lines into delivery events; it may keep state across lines (MDaemon sessions). */
 export interface LineParser {
   push(line: string): DeliveryEvent[];
+  /** The input ended: replies still gathered (a pasted excerpt without its final line) come out once. */
+  end?(): DeliveryEvent[];
 }
 
 /** True for reasons that mean the PTR/FCrDNS check failed. */

@@ -1,4 +1,6 @@
 import type { AddressKind } from '../targets/address.js';
+import { isHostname } from '../targets/hostname.js';
+import { MAX_PTR_NAMES } from './ptr-names.js';
 import { reverseName } from './reverse-name.js';
 import type { ProbeResult } from './types.js';
 
@@ -25,12 +27,17 @@ export function adviceFor(result: ProbeResult, kind: AddressKind): string | null
   const rr = v6 ? 'AAAA' : 'A';
   const names = (list: string[]): string => (list.length > 1 ? `names ${list.join(', ')}` : `name ${list[0] ?? ''}`);
   const wrong = result.ptr.filter((n) => (result.forward[n] ?? []).length > 0);
+  const invalid = result.ptr.filter((n) => !isHostname(n));
   const line = ((): string => {
     switch (status) {
       case 'no_ptr':
         return `No PTR record for ${ip}: ask the owner of the reverse zone (${v6 ? 'the holder of the IPv6 prefix, usually your ISP or hosting provider' : 'your ISP or hosting provider'}) `
           + `to publish a PTR record at ${reverseName(ip)} naming a host whose ${rr} record is ${ip}.`;
       case 'no_forward':
+        if (invalid.length > 0) {
+          return `The PTR ${names(invalid.map((n) => `"${n}"`))} of ${ip} ${invalid.length > 1 ? 'are not valid host names' : 'is not a valid host name'}, so it cannot be looked up: `
+            + `change the PTR at ${reverseName(ip)} to a host name whose ${rr} record is ${ip}.`;
+        }
         return `The PTR ${names(result.ptr)} of ${ip} ${result.ptr.length > 1 ? 'have' : 'has'} no ${rr} record: add "${result.ptr[0] ?? ''} ${rr} ${ip}" to its zone.`;
       case 'mismatch':
         return `The PTR ${names(wrong.length > 0 ? wrong : result.ptr)} of ${ip} resolve${wrong.length > 1 ? '' : 's'} elsewhere: add ${ip} to ${rr} records, `
@@ -40,5 +47,9 @@ export function adviceFor(result: ProbeResult, kind: AddressKind): string | null
           + `set the MTA's HELO name to ${result.confirmed[0] ?? ''} (or point the PTR and ${rr} records at ${result.helo ?? ''}).`;
     }
   })();
-  return v6 ? `${line} Or stop sending mail over IPv6 (${NO_IPV6}).` : line;
+  const skipped = result.ptr_skipped ?? 0;
+  const more = skipped > 0
+    ? ` Only ${MAX_PTR_NAMES} of its ${MAX_PTR_NAMES + skipped} PTR names were checked, as receivers check at most ${MAX_PTR_NAMES}: publish one PTR record.`
+    : '';
+  return v6 ? `${line}${more} Or stop sending mail over IPv6 (${NO_IPV6}).` : `${line}${more}`;
 }

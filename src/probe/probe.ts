@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { familyOf, normalizeIp } from '../targets/address.js';
+import { familyOf, normalizeIp, zoneIdOf } from '../targets/address.js';
 import { lookupTarget } from './lookup.js';
 import type { Resolver } from './resolver.js';
 import type { ProbeResult } from './types.js';
@@ -13,15 +13,17 @@ export interface ProbeTarget {
 
 const seconds = (start: number): number => Math.round((performance.now() - start) * 1000) / 1e6;
 
-/** Probes one target's forward-confirmed reverse DNS; never throws (an unparsable ip gives temperror). */
+/** Probes one target's forward-confirmed reverse DNS; never throws (an unparsable ip, or one with a zone id, gives temperror without a lookup). */
 export async function probeIp(target: ProbeTarget, resolver: Resolver): Promise<ProbeResult> {
   const start = performance.now();
   const helo = target.helo !== null && target.helo.trim() !== '' ? target.helo.trim() : null;
-  const normalized = normalizeIp(target.ip);
+  const zone = zoneIdOf(target.ip);
+  const normalized = zone === null ? normalizeIp(target.ip) : null;
   if (!normalized) {
     return {
       ip: target.ip, family: familyOf(target.ip), status: 'temperror', iprev: 'temperror', ptr: [], forward: {},
-      confirmed: [], helo, duration_seconds: 0, error: `not an IP address: ${target.ip}`,
+      confirmed: [], helo, duration_seconds: 0,
+      error: zone === null ? `not an IP address: ${target.ip}` : `${target.ip} has an IPv6 zone id (%${zone}), which means nothing to DNS: not checked`,
     };
   }
   const outcomes = await lookupTarget(normalized.ip, normalized.family, resolver);

@@ -1,13 +1,13 @@
 import type { Family } from '../targets/address.js';
 
-/** The six probe verdicts of DESIGN section 3. */
+/** The six probe verdicts. */
 export const STATUSES = ['pass', 'no_ptr', 'no_forward', 'mismatch', 'helo_mismatch', 'temperror'] as const;
 export type ProbeStatus = (typeof STATUSES)[number];
 
 /** RFC 8601 iprev result. */
 export type Iprev = 'pass' | 'fail' | 'permerror' | 'temperror';
 
-/** One probe's outcome; the JSON shape of `probe --json` (DESIGN section 6). */
+/** One probe's outcome; the JSON shape of `probe --json`. */
 export interface ProbeResult {
   ip: string;
   family: Family;
@@ -19,6 +19,8 @@ export interface ProbeResult {
   helo: string | null;
   duration_seconds: number;
   error: string | null;
+  /** PTR names beyond the checked ones (see checkedPtrNames), not looked up; absent when none. */
+  ptr_skipped?: number;
 }
 
 /** Resolver settings: servers as "HOST", "HOST:PORT" or "[IPv6]:PORT"; empty means the system's. */

@@ -1,10 +1,11 @@
 import { normalizeIp } from '../targets/address.js';
 import { normalizeHostname } from '../targets/hostname.js';
 import type { LookupOutcomes, Outcome } from './lookup.js';
+import { checkedPtrNames, MAX_PTR_NAMES } from './ptr-names.js';
 import type { Iprev, ProbeResult, ProbeStatus } from './types.js';
 
 /** The fields of a ProbeResult that the DNS answers decide. */
-export type Verdict = Pick<ProbeResult, 'status' | 'iprev' | 'ptr' | 'forward' | 'confirmed' | 'error'>;
+export type Verdict = Pick<ProbeResult, 'status' | 'iprev' | 'ptr' | 'forward' | 'confirmed' | 'error' | 'ptr_skipped'>;
 
 /** RFC 8601 iprev result of each status. */
 export const IPREV: Record<ProbeStatus, Iprev> = {
@@ -19,7 +20,8 @@ export const IPREV: Record<ProbeStatus, Iprev> = {
 const sortedUnique = (values: Iterable<string>): string[] => [...new Set(values)].sort();
 
 /**
- * Decides the probe status from the raw lookup outcomes of a target ip (DESIGN section 3).
+ * Decides the probe status from the raw lookup outcomes of a target ip (forward-confirmed reverse DNS,
+ * RFC 8601 section 3 "iprev"). Only the names checkedPtrNames picks count; more are reported in ptr_skipped.
  * With several PTR names the ip passes when at least one name resolves back to it; forward addresses are
  * compared after normalizeIp, so "::ffff:", uppercase or uncompressed forms match. A temporary error on the
  * PTR lookup is temperror; on a forward lookup it is temperror only when no other name confirms (one
@@ -31,13 +33,16 @@ const sortedUnique = (values: Iterable<string>): string[] => [...new Set(values)
 export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | null): Verdict {
   const target = normalizeIp(ip)?.ip ?? ip;
   const rrType = target.includes(':') ? 'AAAA' : 'A';
-  const result = (status: ProbeStatus, error: string | null, ptr: string[] = [], forward: Record<string, string[]> = {}, confirmed: string[] = []): Verdict =>
-    ({ status, iprev: IPREV[status], ptr, forward, confirmed, error });
-
   const { ptr } = outcomes;
+  const { names, skipped } = ptr.kind === 'answer' ? checkedPtrNames(ptr.values) : { names: [], skipped: 0 };
+  const more = skipped > 0 ? `; ${skipped} more PTR ${skipped === 1 ? 'name' : 'names'} not checked (at most ${MAX_PTR_NAMES} are, in alphabetical order)` : '';
+  const result = (status: ProbeStatus, error: string | null, ptrNames: string[] = [], forward: Record<string, string[]> = {}, confirmed: string[] = []): Verdict => ({
+    status, iprev: IPREV[status], ptr: ptrNames, forward, confirmed,
+    error: error === null ? null : `${error}${more}`, ...(skipped > 0 ? { ptr_skipped: skipped } : {}),
+  });
+
   if (ptr.kind === 'temperror') return result('temperror', `PTR lookup of ${outcomes.reverseName} failed: ${ptr.reason}`);
-  const names = ptr.kind === 'answer' ? sortedUnique(ptr.values.map(normalizeHostname).filter((n) => n !== '')) : [];
-  if (names.length === 0) return result('no_ptr', `no PTR record for ${outcomes.reverseName} (${ptr.kind === 'nxdomain' ? 'NXDOMAIN' : 'NODATA'})`);
+  if (names.length === 0) return result('no_ptr', `no PTR record for ${outcomes.reverseName} (${ptr.kind === 'nxdomain' ? 'NXDOMAIN' : ptr.kind === 'badname' ? 'the name cannot be queried' : 'NODATA'})`);
 
   const byName = new Map<string, Outcome[]>();
   for (const { name, outcome } of outcomes.forward) {
@@ -48,6 +53,7 @@ export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | nul
   const confirmed: string[] = [];
   const elsewhere: string[] = [];
   const failed: { name: string; reason: string }[] = [];
+  const badNames: string[] = [];
   for (const name of names) {
     const found = byName.get(name) ?? [];
     const addresses = sortedUnique(found.flatMap((o) => (o.kind === 'answer' ? o.values : []))
@@ -59,6 +65,7 @@ export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | nul
       const temp = found.find((o) => o.kind === 'temperror');
       if (temp) failed.push({ name, reason: temp.reason });
       else if (found.length === 0) failed.push({ name, reason: 'not looked up' });
+      else if (found.some((o) => o.kind === 'badname')) badNames.push(name);
     }
   }
 
@@ -75,5 +82,10 @@ export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | nul
     const where = elsewhere.map((n) => `${n} resolves to ${(forward[n] ?? []).join(', ')}`).join('; ');
     return result('mismatch', `PTR name ${where}, not ${target}`, names, forward);
   }
-  return result('no_forward', `PTR name ${names.join(', ')} has no ${rrType} record`, names, forward);
+  const missing = names.filter((n) => !badNames.includes(n));
+  const why = [
+    ...badNames.map((n) => `PTR name "${n}" is not a valid host name, so it cannot be looked up`),
+    ...(missing.length > 0 ? [`PTR name ${missing.join(', ')} has no ${rrType} record`] : []),
+  ];
+  return result('no_forward', why.join('; '), names, forward);
 }

@@ -126,9 +126,10 @@ function targetRow(t: TargetStatus): string {
   const label = t.status ?? (t.probed ? 'pending' : 'not probed');
   const why = t.status === null || t.status === 'pass' ? '' : `<span class="why">${e(MEANING[t.status](t))}</span>`;
   const names = t.ptr.length === 0 ? '<em>none</em>' : t.ptr.map((n) => `<code>${e(n)}</code>${t.confirmed.includes(n) ? ' ✓' : ' ✗'}`).join('<br>');
+  const skipped = t.ptr_skipped ? `<div class="detail">${plural(t.ptr_skipped, 'more PTR name', 'more PTR names')} not checked</div>` : '';
   return `<tr class="${rowClass}" data-ip="${e(t.ip)}"><td><code>${e(t.ip)}</code>${t.helo ? `<div class="detail">HELO ${e(t.helo)}</div>` : ''}</td>`
     + `<td><span class="st ${cls}">${e(label)}</span>${why}${t.error ? `<div class="detail">${e(t.error)}</div>` : ''}</td>`
-    + `<td class="names">${names}</td><td>${e(t.source)} / ${e(t.kind)}</td><td class="when">${e(when(t.last_checked))}</td></tr>`;
+    + `<td class="names">${names}${skipped}</td><td>${e(t.source)} / ${e(t.kind)}</td><td class="when">${e(when(t.last_checked))}</td></tr>`;
 }
 
 function rejectionRow(r: TallyRow): string {

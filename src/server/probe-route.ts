@@ -6,14 +6,19 @@ import type { Config } from '../config/config.js';
 import { heloSchema } from '../config/schema.js';
 import { declaration, METRICS, PROBED_NOW, type MetricName } from '../metric-names.js';
 import { probeIp, type ProbeTarget } from '../probe/probe.js';
-import { createResolver } from '../probe/resolver.js';
+import { SharedResolver } from '../probe/shared-resolver.js';
 import { STATUSES, type DnsSettings, type ProbeResult } from '../probe/types.js';
-import { inNetworks, normalizeIp } from '../targets/address.js';
+import { inNetworks, normalizeIp, zoneIdOf } from '../targets/address.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
 
 /** Shortest probe deadline, whatever the scrape timeout header says. */
 export const MIN_PROBE_MS = 250;
 /** Longest probe deadline, whatever the DNS settings allow. */
 export const MAX_PROBE_MS = 60_000;
+/** /probe requests probing at once; each runs at most 1 + 10 queries at a time (the PTR, then the checked names). */
+export const MAX_PROBES_IN_FLIGHT = 16;
+/** /probe requests waiting for a slot; more are answered 503 at once. */
+export const MAX_PROBES_QUEUED = 64;
 /** Kept free of the scrape timeout for sending the answer. */
 const HEADER_MARGIN_MS = 500;
 
@@ -34,6 +39,8 @@ export function parseProbeQuery(query: unknown, allowedNetworks: readonly string
   const raw = q.target;
   if (raw === undefined || raw === '') return { error: 'target parameter is missing: use /probe?target=IP' };
   if (typeof raw !== 'string') return { error: 'target parameter must be given once' };
+  const zone = zoneIdOf(raw);
+  if (zone !== null) return { error: `target ${JSON.stringify(raw)} has an IPv6 zone id (%${zone}): a zone id only names a local interface and means nothing to DNS, so give the address without it` };
   const ip = normalizeIp(raw);
   if (ip === null) return { error: `target ${JSON.stringify(raw)} is not an IP address` };
   if (!inNetworks(ip.ip, networks(allowedNetworks))) {
@@ -60,9 +67,11 @@ export function probeDeadlineMs(header: string | string[] | undefined, dns: DnsS
   return Math.max(MIN_PROBE_MS, Math.min(seconds * 1000 - HEADER_MARGIN_MS, budget));
 }
 
-/** Probes with a fresh resolver; when the deadline passes first, answers temperror and cancels the lookups. */
-export async function probeWithDeadline(target: ProbeTarget, dns: DnsSettings, deadlineMs: number): Promise<ProbeResult> {
-  const resolver = createResolver(dns);
+/**
+ * Waits for `probing` until the deadline; when it passes first, answers temperror. The lookups are not
+ * cancelled (the resolver is shared): they end by the resolver's own timeout, and keep their slot till then.
+ */
+export async function probeWithDeadline(target: ProbeTarget, probing: Promise<ProbeResult>, deadlineMs: number): Promise<ProbeResult> {
   const start = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<ProbeResult>((done) => {
@@ -74,10 +83,9 @@ export async function probeWithDeadline(target: ProbeTarget, dns: DnsSettings, d
     }), deadlineMs);
   });
   try {
-    return await Promise.race([probeIp(target, resolver), expired]);
+    return await Promise.race([probing, expired]);
   } finally {
     clearTimeout(timer);
-    resolver.cancel();
   }
 }
 
@@ -94,17 +102,27 @@ export function probeRegistry(result: ProbeResult): Registry {
 }
 
 /**
- * GET /probe?target=IP[&helo=NAME], blackbox-style (DESIGN section 5). The route always exists so that a config
- * reload can switch it on or off; while probe_endpoint.enabled is false it answers 404 like an unknown route.
+ * GET /probe?target=IP[&helo=NAME], blackbox-style. The route always exists so that a config reload can switch
+ * it on or off; while probe_endpoint.enabled is false it answers 404 like an unknown route. Requests share one
+ * resolver; at most gate.maxInFlight probe at once and gate.maxQueued wait (within their deadline), the rest get 503.
  */
-export function registerProbeRoute(app: FastifyInstance, config: () => Config): void {
+export function registerProbeRoute(app: FastifyInstance, config: () => Config, gate = new ConcurrencyGate(MAX_PROBES_IN_FLIGHT, MAX_PROBES_QUEUED)): void {
+  const resolvers = new SharedResolver();
   app.get('/probe', async (request, reply) => {
+    const arrived = performance.now();
     const { probeEndpoint, dns } = config();
     if (!probeEndpoint.enabled) return reply.callNotFound();
     const parsed = parseProbeQuery(request.query, probeEndpoint.allowedNetworks);
     if ('error' in parsed) return reply.code(400).type('text/plain; charset=utf-8').send(`${parsed.error}\n`);
     const deadline = probeDeadlineMs(request.headers['x-prometheus-scrape-timeout-seconds'], dns);
-    const registry = probeRegistry(await probeWithDeadline(parsed.target, dns, deadline));
+    const release = await gate.acquire(deadline - MIN_PROBE_MS);
+    if (release === null) {
+      return reply.code(503).header('Retry-After', '1').type('text/plain; charset=utf-8')
+        .send(`too many /probe requests: ${gate.maxInFlight} probe at once and ${gate.maxQueued} may wait; retry later\n`);
+    }
+    const probing = probeIp(parsed.target, resolvers.get(dns)).finally(release);
+    const left = Math.max(MIN_PROBE_MS, Math.round(deadline - (performance.now() - arrived)));
+    const registry = probeRegistry(await probeWithDeadline(parsed.target, probing, left));
     return reply.type(registry.contentType).send(await registry.metrics());
   });
 }

@@ -15,6 +15,13 @@ export interface NormalizedIp { ip: string; family: Family }
 const DOCUMENTATION = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '2001:db8::/32', '3fff::/20']
   .map((c) => ipaddr.parseCIDR(c));
 
+/** The zone id of an IPv6 address written "fe80::1%eth0" (RFC 4007 section 11), or null; it is local to this host and means nothing to DNS. */
+export function zoneIdOf(text: string): string | null {
+  const s = text.trim();
+  const at = s.indexOf('%');
+  return at > 0 && isIP(s) === 6 ? s.slice(at + 1) : null;
+}
+
 /** Normalises an IP address string, or returns null when it is not a valid IP. */
 export function normalizeIp(text: string): NormalizedIp | null {
   const s = text.trim();

@@ -184,7 +184,6 @@ function forkRole(args: string[]): ChildProcess {
   return fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-
 /** Forks the DNS server role and waits until it listens. */
 async function startServerChild(count: number): Promise<ServerChild> {
   const child = forkRole(['dns-server', String(count)]);
@@ -217,7 +216,7 @@ async function runProberChild(address: string, concurrency: number, targets: rea
   child.on('message', (m: { type?: string; port?: number; path?: string; bytes?: number }) => {
     if (m.type !== 'scrape') return;
     const problems: string[] = [];
-    timeGets(m.port ?? 0, m.path ?? '/metrics', m.bytes ?? 0, targets, problems)
+    void timeGets(m.port ?? 0, m.path ?? '/metrics', m.bytes ?? 0, targets, problems)
       .catch((error: unknown) => {
         problems.push(`GET /metrics failed: ${String(error)}`);
         return [];

@@ -252,7 +252,6 @@ function tagStalls(stalls: Stall[], windows: readonly Window[]): void {
   }
 }
 
-
 /**
  * Child role: serves the zone, then on "go" writes the log at a steady pace for `seconds` (rename and recreate
  * every minute) and scrapes the exporter every 15 s; sends "done" with its figures when the log is complete.

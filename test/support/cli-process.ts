@@ -8,14 +8,22 @@ export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** A running `ptr-exporter serve`. */
 export interface Served { child: ChildProcess; base: string; stderr: () => string; exit: Promise<number | null> }
 
-/** Spawns the built CLI with `serve --config FILE` and resolves once it logged its listening address. */
-export async function serve(configFile: string): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** How the CLI runs: the command (default: this Node.js with the built CLI, or e.g. a release executable), folder and whole environment. */
+export interface SpawnOptions { command?: string[]; cwd?: string; env?: NodeJS.ProcessEnv }
+
+/** Spawns the CLI with `serve --config FILE` and resolves once it logged its listening address. */
+export async function serve(configFile: string, options: SpawnOptions = {}): Promise<Served> {
+  const [cmd, ...args] = options.command ?? [process.execPath, CLI];
+  const child = spawn(cmd!, [...args, 'serve', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+  });
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "msg=listening" line within 10 s; stderr:\n${stderr}`)), 10_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
       const line = stderr.split('\n').find((l) => /\bmsg=listening\b/.test(l));
       const m = line ? /\baddress="?([^\s"]+)/.exec(line) : null;

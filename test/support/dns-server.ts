@@ -46,7 +46,7 @@ function buildZone(records: readonly ZoneRecord[]): Zone {
   for (const r of records) {
     const name = key(r.name);
     let node = zone.get(name);
-    if (!node) zone.set(name, (node = new Map()));
+    if (!node) zone.set(name, (node = new Map<string, dnsPacket.StringAnswer[]>()));
     const rrs = node.get(r.type) ?? [];
     rrs.push({ name: r.name.replace(/\.$/, ''), type: r.type, ttl: r.ttl ?? 300, data: r.data.replace(/\.$/, '') });
     node.set(r.type, rrs);

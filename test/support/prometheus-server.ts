@@ -77,7 +77,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
       : `${binary} could not start: ${e.message}`));
     child.once('exit', (code, signal) => resolve(`${binary} exited with ${code ?? signal}`));
   });
-  let gone: string | null = null;
+  let gone = null as string | null; // set by the exit callback, which type narrowing cannot see
   void exited.then((why) => { gone = why; });
 
   const stop = async (): Promise<void> => {

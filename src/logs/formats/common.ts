@@ -1,6 +1,7 @@
 import { normalizeIpCached } from '../ip-cache.js';
 import type { NormalizedReply } from '../reply.js';
-import type { DeliveryEvent } from '../types.js';
+import type { DeliveryEvent, LineParser } from '../types.js';
+import { timeAt, type TimeAt } from './time.js';
 
 /** Options every format parser takes. */
 export interface ParserOptions {
@@ -13,81 +14,65 @@ export interface ParserOptions {
 /** Shared empty result, so the common "nothing here" path allocates nothing. */
 export const NO_EVENTS: never[] = [];
 
-const MONTHS: Record<string, number> = {
-  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
-};
-
-/** A parsed timestamp and the index just after it. */
-export interface TimeAt { time: number; end: number }
-
-const SYSLOG_TIME = /([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?/y;
-const ISO_TIME = /(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d| [+-]\d{4})?/y;
-
-/** Reads a syslog (`Jan  2 07:31:13`) or RFC 3339 timestamp at index i; syslog times are local time. */
-export function timeAt(line: string, i: number, year?: number): TimeAt | null {
-  const c = line.charCodeAt(i);
-  if (c >= 48 && c <= 57) return isoTimeAt(line, i);
-  SYSLOG_TIME.lastIndex = i;
-  const m = SYSLOG_TIME.exec(line);
-  if (!m) return null;
-  const month = MONTHS[m[1] ?? ''];
-  if (month === undefined) return null;
-  const day = Number(m[2]);
-  let y = year ?? currentYear();
-  let t = localTime(y, month, day, Number(m[3]), Number(m[4]), Number(m[5]), fraction(m[6]));
-  if (year === undefined && t > Date.now() + 86_400_000) {
-    y -= 1;
-    t = localTime(y, month, day, Number(m[3]), Number(m[4]), Number(m[5]), fraction(m[6]));
-  }
-  return Number.isFinite(t) ? { time: t, end: SYSLOG_TIME.lastIndex } : null;
+/**
+ * One entry of the format registry: a line format with its name, the README's description, the
+ * line signature `auto` votes with, and its parser factory.
+ */
+export interface LineFormat<N extends string = string> {
+  readonly name: N;
+  /** What is read, as the README's format table says it. */
+  readonly reads: string;
+  /** Matches lines that only this format writes. */
+  readonly signature: RegExp;
+  /** True when `logs[]` may follow it; false for formats only `scan` reads. */
+  readonly live: boolean;
+  create(opts: ParserOptions): LineParser;
 }
 
-let yearCache = { year: 0, until: 0 };
+/** Where a line's own text starts (after a container prefix; for pastes also spaces) and its timestamp there. */
+export interface Prelude { start: number; ts: TimeAt | null }
 
-/** The current local year, looked up at most once a minute. */
-function currentYear(): number {
-  const now = Date.now();
-  if (now >= yearCache.until) yearCache = { year: new Date(now).getFullYear(), until: now + 60_000 };
-  return yearCache.year;
+/** Reads the shared start of a log line; `read` is the timestamp reader (syslog or ISO by default). */
+export function prelude(line: string, lenient: boolean, year: number | undefined, read: (line: string, i: number, year?: number) => TimeAt | null = timeAt): Prelude {
+  let start = afterContainerPrefix(line);
+  if (lenient) start = skipSpaces(line, start);
+  return { start, ts: read(line, start, year) };
 }
 
-let hourCache = { key: -1, start: 0 };
+const PROGRAM_TAG = /[\w/.@-]{1,64}\[\d{1,10}\]: /y;
 
 /**
- * Local wall-clock time to Unix ms. Log lines come in order, so the start of the last hour is
- * remembered (zone offsets change on hour boundaries) and only minutes and seconds are added.
+ * True when the line carries a syslog prefix: a timestamp, or a `program[pid]: ` tag, at its
+ * start. Leniency for pasted excerpts is only for lines without any, so another program's line in
+ * a whole syslog file is never taken for one with its prefix cut off.
  */
-function localTime(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
-  if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
-  const key = ((y * 12 + mo) * 31 + d) * 24 + h;
-  if (key !== hourCache.key) hourCache = { key, start: new Date(y, mo, d, h).getTime() };
-  return hourCache.start + mi * 60_000 + s * 1000 + ms;
+export function hasSyslogPrefix(line: string, p: Prelude): boolean {
+  if (p.ts !== null) return true;
+  PROGRAM_TAG.lastIndex = p.start;
+  return PROGRAM_TAG.test(line);
 }
 
-/** Reads `YYYY-MM-DD[T ]HH:MM:SS[.frac][zone]` at index i: with a zone it is exact, without it local time. */
-export function isoTimeAt(line: string, i: number): TimeAt | null {
-  ISO_TIME.lastIndex = i;
-  const m = ISO_TIME.exec(line);
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  const ms = fraction(m[7]);
-  let t: number;
-  const zone = m[8]?.trim();
-  if (zone === undefined) {
-    t = localTime(y, mo - 1, d, h, mi, s, ms);
-  } else {
-    t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-    if (zone !== 'Z') {
-      const sign = zone[0] === '-' ? -1 : 1;
-      const digits = zone.slice(1).replace(':', '');
-      t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-    }
-  }
-  return Number.isFinite(t) ? { time: t, end: ISO_TIME.lastIndex } : null;
-}
-
-function fraction(digits: string | undefined): number {
-  return digits ? Math.floor(Number(`0.${digits}`) * 1000) : 0;
+/**
+ * A parser for formats where one line carries at most one reply. `quick` is a cheap prefilter;
+ * pasted lines (lenient) are cleaned of typographic characters first, and a line that only passes
+ * the prefilter once cleaned (no-break spaces) is read too.
+ */
+export function onePerLine(opts: ParserOptions, quick: (line: string) => boolean, parse: (line: string, lenient: boolean, year: number | undefined) => DeliveryEvent | null): LineParser {
+  const lenient = opts.lenient === true;
+  return {
+    push(raw: string): DeliveryEvent[] {
+      let line = raw;
+      if (quick(raw)) {
+        if (lenient) line = cleanPasted(raw);
+      } else {
+        if (!lenient) return NO_EVENTS;
+        line = cleanPasted(raw);
+        if (line === raw || !quick(line)) return NO_EVENTS;
+      }
+      const ev = parse(line, lenient, opts.year);
+      return ev ? [ev] : NO_EVENTS;
+    },
+  };
 }
 
 const CONTAINER_PREFIX = /[\w.-]{1,128} {0,8}\| ?/y;
@@ -132,8 +117,11 @@ export function isIpLike(s: string): boolean {
   return /^[0-9a-fA-F:.]+$/.test(s) && (s.includes('.') || s.includes(':'));
 }
 
-/** A delivery event for one reply; addresses are normalised, a missing one stays null. */
-export function replyEvent(time: number | null, remoteHost: string | null, remoteIp: string | null, localIp: string | null, reply: NormalizedReply, queueId: string | null): DeliveryEvent {
+/**
+ * A delivery event for one reply. This is the one place where the addresses a log names are
+ * normalised; one that is not an IP becomes null. `replay` marks lines that only repeat a reply.
+ */
+export function replyEvent(time: number | null, remoteHost: string | null, remoteIp: string | null, localIp: string | null, reply: NormalizedReply, queueId: string | null, replay = false): DeliveryEvent {
   return {
     time,
     remoteHost,
@@ -143,6 +131,6 @@ export function replyEvent(time: number | null, remoteHost: string | null, remot
     enhancedCode: reply.enhancedCode,
     text: reply.text,
     queueId,
-    replay: false,
+    replay,
   };
 }

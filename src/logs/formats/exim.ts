@@ -1,6 +1,7 @@
 import { MAX_REPLY_CHARS, normalizeReplyLines } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { afterContainerPrefix, cleanPasted, isoTimeAt, NO_EVENTS, skipSpaces, replyEvent, type ParserOptions } from './common.js';
+import { onePerLine, prelude, replyEvent, type LineFormat, type ParserOptions } from './common.js';
+import { isoTimeAt } from './time.js';
 
 const MARKER = 'SMTP error from remote ';
 const H_FIELD = / H=(\S{1,255}) \[([^\]\s]{1,64})\]/y;
@@ -14,15 +15,17 @@ const MSG_ID_ANYWHERE = /\b([\w]{6}-[\w]{6,11}-[\w]{2,4})\b/;
  * a multi-line reply stays on the line with a literal `\n` between its lines.
  */
 export function createEximParser(opts: ParserOptions = {}): LineParser {
-  const lenient = opts.lenient === true;
-  return {
-    push(raw: string): DeliveryEvent[] {
-      if (raw.indexOf(MARKER) === -1) return NO_EVENTS;
-      const ev = parseLine(lenient ? cleanPasted(raw) : raw, lenient);
-      return ev ? [ev] : NO_EVENTS;
-    },
-  };
+  return onePerLine(opts, (line) => line.indexOf(MARKER) !== -1, parseLine);
 }
+
+/** Registry entry. */
+export const eximFormat: LineFormat<'exim'> = {
+  name: 'exim',
+  reads: '`**` and `==` lines, `H=host [ip]` and `host H [ip]:` forms, literal `\\n` between reply lines',
+  signature: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})?(?: [+-]\d{4})? (?:\[\d{1,10}\] )?(?:\w{6}-\w{6,11}-\w{2,4} (?:<=|=>|->|\*>|\*\*|==|Completed|SMTP error)|Start queue run|End queue run|exim \d)/,
+  live: true,
+  create: createEximParser,
+};
 
 function parseLine(line: string, lenient: boolean): DeliveryEvent | null {
   const marker = line.indexOf(MARKER);
@@ -56,9 +59,7 @@ function parseLine(line: string, lenient: boolean): DeliveryEvent | null {
   const reply = normalizeReplyLines(rawReply.split('\\n'));
   if (!reply) return null;
 
-  let start = afterContainerPrefix(line);
-  if (lenient) start = skipSpaces(line, start);
-  const ts = isoTimeAt(line, start);
+  const { ts } = prelude(line, lenient, undefined, isoTimeAt);
   let queueId: string | null = null;
   if (ts) {
     MSG_ID.lastIndex = ts.end + 1;

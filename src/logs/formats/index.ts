@@ -1,41 +1,51 @@
-import type { LineParser, LogFormat } from '../types.js';
-import type { ParserOptions } from './common.js';
-import { createEximParser } from './exim.js';
-import { createMdaemonParser } from './mdaemon.js';
-import { createOpensmtpdParser } from './opensmtpd.js';
-import { createPostfixParser } from './postfix.js';
-import { createSendmailParser } from './sendmail.js';
+import type { LineParser } from '../types.js';
+import type { LineFormat, ParserOptions } from './common.js';
+import { eximFormat } from './exim.js';
+import { mdaemonFormat } from './mdaemon.js';
+import { opensmtpdFormat } from './opensmtpd.js';
+import { postfixFormat } from './postfix.js';
+import { sendmailFormat } from './sendmail.js';
 
 export type { ParserOptions } from './common.js';
 
+/**
+ * The format registry: every format the config, the CLI, `auto` detection and the README know.
+ * Adding a format is one file exporting a LineFormat and one entry here.
+ */
+const REGISTRY = [postfixFormat, eximFormat, mdaemonFormat, sendmailFormat, opensmtpdFormat] as const;
+
+/** A log format's name. */
+export type LogFormat = (typeof REGISTRY)[number]['name'];
+
+/** Names of the formats `logs[].format` and `scan --format` take, besides `auto`. */
+export const FORMAT_NAMES = REGISTRY.map((f) => f.name) as unknown as readonly [LogFormat, ...LogFormat[]];
+
+/** `auto` followed by FORMAT_NAMES: the config's enum and the CLI's `--format` choices. */
+export const FORMAT_CHOICES = ['auto', ...FORMAT_NAMES] as const;
+
+/** FORMAT_CHOICES as text for error messages: `auto, postfix, exim, ...`. */
+export const formatChoices = FORMAT_CHOICES.join(', ');
+
+/** The choices of `scan --format`: FORMAT_CHOICES and the formats only `scan` reads. */
+export const SCAN_FORMAT_CHOICES: readonly string[] = FORMAT_CHOICES;
+
+const BY_NAME = new Map<string, LineFormat>(REGISTRY.map((f) => [f.name, f]));
+
 /** A fresh parser for one log (parsers keep per-log state). */
 export function createParser(format: LogFormat, opts: ParserOptions = {}): LineParser {
-  switch (format) {
-    case 'postfix': return createPostfixParser(opts);
-    case 'exim': return createEximParser(opts);
-    case 'mdaemon': return createMdaemonParser(opts);
-    case 'sendmail': return createSendmailParser(opts);
-    case 'opensmtpd': return createOpensmtpdParser(opts);
-  }
+  const f = BY_NAME.get(format);
+  if (!f) throw new Error(`unknown log format ${format}`);
+  return f.create(opts);
 }
 
-/** Line signatures of each format; a line counts as one vote for the first format it matches. */
-const SIGNATURES: readonly [LogFormat, RegExp][] = [
-  ['mdaemon', /^\s?[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?: /],
-  ['exim', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})?(?: [+-]\d{4})? (?:\[\d{1,10}\] )?(?:\w{6}-\w{6,11}-\w{2,4} (?:<=|=>|->|\*>|\*\*|==|Completed|SMTP error)|Start queue run|End queue run|exim \d)/],
-  ['postfix', /\spostfix(?:-[\w.-]{1,64})?\/[\w/.-]{1,64}\[\d{1,10}\]: /],
-  ['sendmail', /\s(?:sm-mta|sendmail|sm-msp-queue)\[\d{1,10}\]: /],
-  ['opensmtpd', /\ssmtpd\[\d{1,10}\]: [0-9a-f]{16} (?:mta|smtp) /],
-];
-
-/** The format most of the given lines (the first lines of a file) look like, or null when none is recognised. */
+/** The format most of the given lines (the first lines of a file) look like, or null; a line votes for the first format whose signature it matches. */
 export function detectFormat(lines: readonly string[]): LogFormat | null {
   const votes = new Map<LogFormat, number>();
   for (const raw of lines) {
     const line = raw.length > 4096 ? raw.slice(0, 4096) : raw;
-    for (const [format, re] of SIGNATURES) {
-      if (re.test(line)) {
-        votes.set(format, (votes.get(format) ?? 0) + 1);
+    for (const f of REGISTRY) {
+      if (f.signature.test(line)) {
+        votes.set(f.name, (votes.get(f.name) ?? 0) + 1);
         break;
       }
     }
@@ -44,4 +54,10 @@ export function detectFormat(lines: readonly string[]): LogFormat | null {
   let bestVotes = 0;
   for (const [format, n] of votes) if (n > bestVotes) { best = format; bestVotes = n; }
   return best;
+}
+
+/** The README's format table (a test keeps README.md equal to it). */
+export function formatTable(): string {
+  const rows = REGISTRY.map((f) => `| \`${f.name}\` | ${f.reads} |`);
+  return ['| format | what is read |', '|---|---|', ...rows].join('\n');
 }

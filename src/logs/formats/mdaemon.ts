@@ -1,7 +1,8 @@
 import { normalizeIpCached as normalizeIp } from '../ip-cache.js';
 import { MAX_REPLY_CHARS, normalizeReplyLines, parseReplyHead } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { cleanPasted, isIpLike, isoTimeAt, NO_EVENTS, skipSpaces, type ParserOptions } from './common.js';
+import { cleanPasted, isIpLike, NO_EVENTS, replyEvent, skipSpaces, type LineFormat, type ParserOptions } from './common.js';
+import { isoTimeAt } from './time.js';
 
 /** Sessions remembered at once (one per interleaving slot); the least recently used is dropped. */
 export const MAX_MDAEMON_SESSIONS = 256;
@@ -10,6 +11,7 @@ export const MAX_REPLY_LINES = 64;
 
 const DAY = /\s{0,4}[A-Z][a-z]{2} (?=\d{4}-)/y;
 const SLOT = /(\d{1,4}): /y;
+const ID_STRING = /\[(\d{1,10}:\d{1,20})\] /y;
 const SESSION = /^Session (\d{1,20}); child (\d{1,10})/;
 
 interface Session {
@@ -27,8 +29,10 @@ interface Session {
  * MDaemon "SMTP (out)" logs: one line per reply line (`<--`), the final line with a space after
  * the code. The remote host and address come from the session's earlier lines (`Attempting SMTP
  * connection to [host:25]`, `D=… A=[ip]`, `Connection established (local:port -> remote:port)`).
- * A session starts at `Session NNN; child N`; when lines carry a slot number after the time
- * (`Tue … 00:00:48.993: 05: …`), sessions in different slots may interleave.
+ * A session starts at `Session NNN; child N`. With "Log sessions in real time" sessions interleave:
+ * lines then carry an ID string after the time (`Fri 2024-11-08 07:02:53: [2:733488] …`, MDaemon's
+ * "Log ID string in mail session logs") or a slot number (`Tue … 00:00:48.993: 05: …`), which
+ * key the session. A reply whose final line never came (an excerpt of `550-` lines) is emitted at end().
  */
 export function createMdaemonParser(opts: ParserOptions = {}): LineParser {
   const lenient = opts.lenient === true;
@@ -60,15 +64,27 @@ export function createMdaemonParser(opts: ParserOptions = {}): LineParser {
       if (ts && line.startsWith(': ', ts.end)) {
         time = ts.time;
         bodyAt = ts.end + 2;
-        SLOT.lastIndex = bodyAt;
-        const m = SLOT.exec(line);
-        if (m) { slot = m[1] ?? ''; bodyAt = SLOT.lastIndex; }
+        ID_STRING.lastIndex = bodyAt;
+        const id = ID_STRING.exec(line);
+        if (id) {
+          slot = `[${id[1] ?? ''}]`;
+          bodyAt = ID_STRING.lastIndex;
+        } else {
+          SLOT.lastIndex = bodyAt;
+          const m = SLOT.exec(line);
+          if (m) { slot = m[1] ?? ''; bodyAt = SLOT.lastIndex; }
+        }
       } else if (lenient) {
         bodyAt = skipSpaces(line);
       } else {
         return NO_EVENTS;
       }
       return onBody(line, bodyAt, time, slot);
+    },
+    end(): DeliveryEvent[] {
+      const out: DeliveryEvent[] = [];
+      for (const s of slots.values()) if (s.code !== null) out.push(...flush(s));
+      return out;
     },
   };
 
@@ -134,19 +150,18 @@ export function createMdaemonParser(opts: ParserOptions = {}): LineParser {
     if (code === null || (code[0] !== '4' && code[0] !== '5')) return NO_EVENTS;
     const reply = normalizeReplyLines(lines);
     if (!reply) return NO_EVENTS;
-    return [{
-      time: s.time,
-      remoteHost: s.host,
-      remoteIp: s.ip,
-      localIp: s.local,
-      replyCode: reply.replyCode,
-      enhancedCode: reply.enhancedCode,
-      text: reply.text,
-      queueId: s.id,
-      replay: false,
-    }];
+    return [replyEvent(s.time, s.host, s.ip, s.local, reply, s.id)];
   }
 }
+
+/** Registry entry. */
+export const mdaemonFormat: LineFormat<'mdaemon'> = {
+  name: 'mdaemon',
+  reads: 'SMTP (out) log sessions: `<--` reply lines gathered until the final line, remote from the session\'s earlier lines, our address from `Connection established (local -> remote)`',
+  signature: /^\s?[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?: /,
+  live: true,
+  create: createMdaemonParser,
+};
 
 /** `[host:25]` names the MX and `[ip:25]` the address; a bare `[domain]` is only the recipient domain. */
 function onAttempt(s: Session, target: string): void {
@@ -176,9 +191,9 @@ function onResolved(s: Session, line: string, at: number): void {
   const a = line.indexOf('A=[', at);
   if (a === -1) return;
   const end = line.indexOf(']', a + 3);
-  const ip = end === -1 ? null : normalizeIp(line.slice(a + 3, end));
-  if (!ip) return;
-  s.ip = ip.ip;
+  const ip = end === -1 ? '' : line.slice(a + 3, end);
+  if (normalizeIp(ip) === null) return;
+  s.ip = ip;
   const d = line.indexOf('D=', at);
   if (d !== -1 && d < a && s.host === null) {
     const sp = line.indexOf(' ', d);
@@ -186,7 +201,7 @@ function onResolved(s: Session, line: string, at: number): void {
   }
 }
 
-/** Splits `addr:port`, `[v6]:port` or `v6:port`; `ip` is set when the address is an IP. */
+/** Splits `addr:port`, `[v6]:port` or `v6:port`; `ip` is set (as written) when the address is an IP. */
 function endpoint(text: string): { addr: string; port: boolean; ip: string | null } {
   let addr = text;
   let port = false;
@@ -204,6 +219,6 @@ function endpoint(text: string): { addr: string; port: boolean; ip: string | nul
       port = true;
     }
   }
-  const ip = isIpLike(addr) ? normalizeIp(addr)?.ip ?? null : null;
+  const ip = isIpLike(addr) && normalizeIp(addr) !== null ? addr : null;
   return { addr, port, ip };
 }

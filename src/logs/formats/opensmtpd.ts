@@ -1,7 +1,7 @@
 import { normalizeIpCached as normalizeIp } from '../ip-cache.js';
 import { normalizeReply } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { afterContainerPrefix, cleanPasted, isIpLike, NO_EVENTS, skipSpaces, replyEvent, timeAt, type ParserOptions } from './common.js';
+import { isIpLike, onePerLine, prelude, replyEvent, type LineFormat, type ParserOptions } from './common.js';
 
 const SESSION_ID = /^[0-9a-f]{16}$/;
 
@@ -10,15 +10,17 @@ const SESSION_ID = /^[0-9a-f]{16}$/;
  * `relay="host (ip)"`, the whole reply in `stat="…"`; `result="Ok"` lines are skipped.
  */
 export function createOpensmtpdParser(opts: ParserOptions = {}): LineParser {
-  const lenient = opts.lenient === true;
-  return {
-    push(raw: string): DeliveryEvent[] {
-      if (raw.indexOf('stat=') === -1 || raw.indexOf('result=') === -1) return NO_EVENTS;
-      const ev = parseLine(lenient ? cleanPasted(raw) : raw, lenient, opts.year);
-      return ev ? [ev] : NO_EVENTS;
-    },
-  };
+  return onePerLine(opts, (line) => line.indexOf('stat=') !== -1 && line.indexOf('result=') !== -1, parseLine);
 }
+
+/** Registry entry. */
+export const opensmtpdFormat: LineFormat<'opensmtpd'> = {
+  name: 'opensmtpd',
+  reads: '`mta delivery ... source="..." relay="..." stat="..."`',
+  signature: /\ssmtpd\[\d{1,10}\]: [0-9a-f]{16} (?:mta|smtp) /,
+  live: true,
+  create: createOpensmtpdParser,
+};
 
 function parseLine(line: string, lenient: boolean, year: number | undefined): DeliveryEvent | null {
   const statAt = line.indexOf(' stat="');
@@ -42,14 +44,12 @@ function parseLine(line: string, lenient: boolean, year: number | undefined): De
     const paren = relay.indexOf(' (');
     const parts = paren === -1 ? [relay] : [relay.slice(0, paren), relay.slice(paren + 2).replace(/\)$/, '')];
     for (const part of parts) {
-      if (isIpLike(part) && normalizeIp(part)) ip ??= normalizeIp(part)?.ip ?? null;
+      if (isIpLike(part) && normalizeIp(part)) ip ??= part;
       else if (part !== '') host ??= part;
     }
   }
 
-  let start = afterContainerPrefix(line);
-  if (lenient) start = skipSpaces(line, start);
-  const ts = timeAt(line, start, year);
+  const { ts } = prelude(line, lenient, year);
   const sid = delivery >= 16 ? line.slice(delivery - 16, delivery) : '';
   const session = SESSION_ID.test(sid) ? sid : null;
   const evpid = bareToken(line, ' evpid=', statAt);

@@ -1,7 +1,6 @@
-import { normalizeIpCached as normalizeIp } from '../ip-cache.js';
 import { normalizeReply } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { afterContainerPrefix, cleanPasted, NO_EVENTS, skipSpaces, timeAt, type ParserOptions } from './common.js';
+import { hasSyslogPrefix, onePerLine, prelude, replyEvent, skipSpaces, type LineFormat, type ParserOptions } from './common.js';
 
 const HOST_SAID = /host ([^\s[\]]{1,255})\[([^\]\s]{1,64})\] (?:said|refused to talk to me): /y;
 const PROGRAM = /postfix(?:-[\w.-]{1,64})?\/([\w/.-]{1,64})\[\d{1,10}\]: (?:([0-9A-Za-z]{5,32}): )?/y;
@@ -13,34 +12,28 @@ const BARE_QID = /([0-9A-Za-z]{5,32}): /y;
  * `postfix/error` lines and "delivery temporarily suspended" replays are marked `replay`.
  */
 export function createPostfixParser(opts: ParserOptions = {}): LineParser {
-  const lenient = opts.lenient === true;
-  return {
-    push(raw: string): DeliveryEvent[] {
-      let line = raw;
-      if (!mentionsReply(line)) {
-        if (!lenient || line.indexOf('\u00a0') === -1) return NO_EVENTS;
-        line = cleanPasted(line);
-        if (!mentionsReply(line)) return NO_EVENTS;
-      } else if (lenient) {
-        line = cleanPasted(line);
-      }
-      const ev = parseLine(line, lenient, opts.year);
-      return ev ? [ev] : NO_EVENTS;
-    },
-  };
+  return onePerLine(opts, mentionsReply, parseLine);
 }
+
+/** Registry entry. */
+export const postfixFormat: LineFormat<'postfix'> = {
+  name: 'postfix',
+  reads: '`postfix/smtp`, `lmtp`, `error` status lines and per-MX `host X[ip] said:` / `refused to talk to me` lines; multi-instance names (`postfix-out/smtp`); syslog and RFC 3339 timestamps; container prefixes like `postfix-1  \\| `',
+  signature: /\spostfix(?:-[\w.-]{1,64})?\/[\w/.-]{1,64}\[\d{1,10}\]: /,
+  live: true,
+  create: createPostfixParser,
+};
 
 function parseLine(line: string, lenient: boolean, year: number | undefined): DeliveryEvent | null {
   const hit = findHost(line);
   if (!hit) return null;
   const { hostIdx, replyStart, host, ip } = hit;
 
-  let start = afterContainerPrefix(line);
-  if (lenient) start = skipSpaces(line, start);
-  const ts = timeAt(line, start, year);
+  const pre = prelude(line, lenient, year);
+  const { start, ts } = pre;
 
   const prog = findProgram(line, ts ? ts.end : start, hostIdx);
-  if (!prog && !lenient) return null;
+  if (!prog && (!lenient || hasSyslogPrefix(line, pre))) return null;
   let queueId = prog ? prog.queueId : null;
   if (!prog) {
     BARE_QID.lastIndex = skipSpaces(line, ts ? ts.end : start);
@@ -60,17 +53,7 @@ function parseLine(line: string, lenient: boolean, year: number | undefined): De
   const svc = prog ? prog.service : '';
   const replay = svc.endsWith('error') || svc.endsWith('retry') ||
     line.lastIndexOf('delivery temporarily suspended: ', hostIdx) !== -1;
-  return {
-    time: ts ? ts.time : null,
-    remoteHost: host,
-    remoteIp: normalizeIp(ip)?.ip ?? null,
-    localIp: null,
-    replyCode: reply.replyCode,
-    enhancedCode: reply.enhancedCode,
-    text: reply.text,
-    queueId,
-    replay,
-  };
+  return replyEvent(ts ? ts.time : null, host, ip, null, reply, queueId, replay);
 }
 
 /**

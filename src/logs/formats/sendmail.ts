@@ -1,6 +1,6 @@
 import { normalizeReply } from '../reply.js';
 import type { DeliveryEvent, LineParser } from '../types.js';
-import { afterContainerPrefix, cleanPasted, NO_EVENTS, skipSpaces, timeAt, replyEvent, type ParserOptions } from './common.js';
+import { onePerLine, prelude, replyEvent, skipSpaces, type LineFormat, type ParserOptions } from './common.js';
 
 const PROGRAM = /(?:sm-mta|sendmail)(?:-\w{1,32})?\[\d{1,10}\]: (\w{6,32}): /y;
 const BARE_QID = /(\w{6,32}): /y;
@@ -12,16 +12,17 @@ const RELAY = /relay=([^\s[,]{0,255}) ?\[(?:IPv6:)?([^\]\s]{1,64})\]/y;
  * log Sendmail's own wording (`stat=Service unavailable`) without the reply and are skipped.
  */
 export function createSendmailParser(opts: ParserOptions = {}): LineParser {
-  const lenient = opts.lenient === true;
-  return {
-    push(raw: string): DeliveryEvent[] {
-      const k = raw.indexOf('stat=');
-      if (k === -1) return NO_EVENTS;
-      const ev = parseLine(lenient ? cleanPasted(raw) : raw, lenient, opts.year);
-      return ev ? [ev] : NO_EVENTS;
-    },
-  };
+  return onePerLine(opts, (line) => line.indexOf('stat=') !== -1, parseLine);
 }
+
+/** Registry entry. */
+export const sendmailFormat: LineFormat<'sendmail'> = {
+  name: 'sendmail',
+  reads: '`stat=` lines; where Sendmail cut the text, classified by code (5.7.25, 4.7.23)',
+  signature: /\s(?:sm-mta|sendmail|sm-msp-queue)\[\d{1,10}\]: /,
+  live: true,
+  create: createSendmailParser,
+};
 
 function parseLine(line: string, lenient: boolean, year: number | undefined): DeliveryEvent | null {
   const k = line.indexOf('stat=');
@@ -30,9 +31,7 @@ function parseLine(line: string, lenient: boolean, year: number | undefined): De
   const reply = normalizeReply(line.slice(s));
   if (!reply) return null;
 
-  let start = afterContainerPrefix(line);
-  if (lenient) start = skipSpaces(line, start);
-  const ts = timeAt(line, start, year);
+  const { start, ts } = prelude(line, lenient, year);
   let queueId = programQueueId(line, k);
   const tagged = queueId !== null;
   if (!tagged) {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { scanFiles, type ScanReport } from '../scan.js';
-import type { LogFormat } from '../types.js';
+import type { LogFormat } from '../formats/index.js';
 import { journalctlArgs, journalPath } from './journal-args.js';
 import { journalEntryToLine } from './journal-entry.js';
 import { JOURNAL_PERMISSION_HINT, journalProblem, lastLine } from './journal-stderr.js';
