@@ -45,6 +45,7 @@ export class ExporterMetrics {
       for (const [path, s] of this.logStats()) this.logOpen.set({ path }, s.open ? 1 : 0);
     },
   });
+
   readonly logSources: Gauge = new Gauge({
     ...declaration('ptr_log_sources'), registers: [this.registry],
     collect: () => this.logSources.set(this.logStats().size),

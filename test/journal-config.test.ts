@@ -13,7 +13,10 @@ import { parseConfig } from '../src/config/load.js';
 function host(entries: Record<string, 'r' | '-' | string[]>): HostFiles {
   return {
     exists: (p) => p in entries,
-    list: (d) => (Array.isArray(entries[d]) ? (entries[d] as string[]) : []),
+    list: (d) => {
+      const e = entries[d];
+      return Array.isArray(e) ? e : [];
+    },
     readable: (p) => entries[p] === 'r',
   };
 }

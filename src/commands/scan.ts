@@ -11,10 +11,8 @@ export async function scanCommand(files: string[], opts: ScanOptions, out: (s: s
   const bar = process.stderr.isTTY && !opts.journal ? new SingleBar({ stream: process.stderr, format: 'scanning [{bar}] {percentage}% {value}/{total} bytes', hideCursor: true }) : null;
   bar?.start(1, 0);
   try {
-    const report = opts.journal ? await scanJournal({ ...opts.journal, format: opts.format }) : await scanFiles(files, {
-      format: opts.format,
-      onProgress: bar ? (done, total) => { bar.setTotal(Math.max(total, 1)); bar.update(done); } : undefined,
-    });
+    const onProgress = bar ? (done: number, total: number): void => { bar.setTotal(Math.max(total, 1)); bar.update(done); } : undefined;
+    const report = await (opts.journal ? scanJournal({ ...opts.journal, format: opts.format }) : scanFiles(files, { format: opts.format, onProgress }));
     bar?.stop();
     out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatScanTable(report));
     return 0;
