@@ -94,9 +94,9 @@ function durationArg(value: string): number {
 
 /** Parses argv, runs the command and returns its exit code (0 ok, 1 problem found, 2 bad usage or config). */
 export async function main(argv: string[]): Promise<number> {
-  let result: Promise<number> | number = 0;
+  let result: Promise<number> = Promise.resolve(0);
   try {
-    await buildProgram((code) => { result = code; }).parseAsync(argv, { from: 'user' });
+    await buildProgram((code) => { result = Promise.resolve(code); }).parseAsync(argv, { from: 'user' });
     return await result;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
