@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,8 +124,22 @@ describe('serve with logs[].journal', () => {
     expect(served!.stderr()).toMatch(/level=warn msg="journalctl ended; restarting it" path="journal:[^"]*" code=null signal=SIGKILL/);
   });
 
+  it('restarts journalctl on a reload that changes the units, and keeps counting', async () => {
+    const before = journalctlChildren();
+    writeFileSync(config, readFileSync(config, 'utf8').replace('units: [exim4.service]', 'units: [exim4.service, postfix.service]'));
+    const reload = await fetch(`${served!.base}/-/reload`, { method: 'POST' });
+    expect(await reload.text()).toBe('config reloaded\n');
+    await waitFor('the later journal followed by a new journalctl', served!, async () => {
+      const now = journalctlChildren();
+      return now.length === 2 && now.filter((p) => before.includes(p)).length === 1;
+    }, 15_000);
+    expect(served!.stderr()).toContain(`msg="stopped following log" path="journal:${later}"`);
+  });
+
   it('resumes after the saved cursor on restart: entries written while stopped count once, nothing twice', async () => {
+    const children = journalctlChildren();
     expect(await terminate(served!)).toBe(0);
+    expect(children.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]); // stopped on shutdown
     const saved = JSON.parse(readFileSync(positions, 'utf8')) as { positions: Record<string, { cursor?: string }> };
     expect(saved.positions[PATH()]?.cursor).toMatch(/^s=[0-9a-f]+;i=/);
     await writeJournalFile(join(journal, 'd.journal'), [smtp(postfixGmailIpv6('4ABC00005')), smtp(postfixGmailIpv4Ptr('4ABC00006'))]);
