@@ -71,6 +71,11 @@ describe('logChoiceNote', () => {
       msg: 'no MTA log is being read, so SMTP rejections cannot be counted: none of the usual log files exists and no systemd journal (no journal files in /var/log/journal or /run/log/journal). Configure one in the config file under logs: with path: FILE (or a glob) or journal: {}',
       fields: { looked_for: '/var/log/mail.log, /var/log/maillog, /var/log/mail/mail.log, /var/log/exim4/mainlog, /var/log/exim/main.log, /var/log/zimbra.log', journal: 'absent' },
     });
+    expect(logChoiceNote('linux', [], 'readable', { path: 'journal', format: 'auto', journal: { units: [], directory: '' } })).toEqual({
+      level: 'warn',
+      msg: 'no MTA log is being read, so SMTP rejections cannot be counted: logs: is empty in the config file although this MTA log exists; configure it under logs:',
+      fields: { found: 'journal' },
+    });
     const windows = logChoiceNote('win32', [], 'absent')!;
     expect(windows.msg).not.toContain('journal');
     expect(windows.fields.looked_for).toContain('C:\\MDaemon\\Logs\\MDaemon-*-SMTP (out).log');

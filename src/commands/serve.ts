@@ -1,6 +1,6 @@
 import type { ConfigOverrides } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
-import { logChoiceNote, systemJournalAccess } from '../config/default-logs.js';
+import { logChoiceNote, pickUsualLog, systemJournalAccess } from '../config/default-logs.js';
 import { hostFiles } from '../config/host-files.js';
 import { parseListenAddress } from '../config/listen-address.js';
 import { ConfigError } from '../config/errors.js';
@@ -22,7 +22,8 @@ export interface ServeOptions { configFile: string | null; overrides: ConfigOver
  */
 export async function serveCommand({ configFile, overrides, logger }: ServeOptions): Promise<number> {
   const config = loadConfig(configFile, overrides);
-  const note = logChoiceNote(process.platform, config.logs, systemJournalAccess(process.platform, hostFiles));
+  const journal = systemJournalAccess(process.platform, hostFiles);
+  const note = logChoiceNote(process.platform, config.logs, journal, pickUsualLog(process.platform, (p) => hostFiles.exists(p), () => journal));
   if (note) logger[note.level](note.msg, note.fields);
   const web = config.web.configFile === '' ? null : await WebConfigWatcher.open(config.web.configFile, logger);
   const exporter = new Exporter(config, VERSION, logger);

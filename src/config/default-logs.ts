@@ -63,9 +63,12 @@ export interface LogChoiceNote { level: 'info' | 'warn'; msg: string; fields: Re
 
 /**
  * The start-up note on the logs: with none, a warning naming what was looked for and how to configure
- * one; with exactly one usual log (the default choice), which one it is.
+ * one (or the usual log that `logs: []` leaves out); with exactly one usual log (the default choice), which one it is.
  */
-export function logChoiceNote(platform: NodeJS.Platform, logs: readonly { path: string }[], journal: JournalAccess): LogChoiceNote | null {
+export function logChoiceNote(platform: NodeJS.Platform, logs: readonly { path: string }[], journal: JournalAccess, usual: UsualLog | null = null): LogChoiceNote | null {
+  if (logs.length === 0 && usual !== null) {
+    return { level: 'warn', msg: 'no MTA log is being read, so SMTP rejections cannot be counted: logs: is empty in the config file although this MTA log exists; configure it under logs:', fields: { found: usual.path } };
+  }
   if (logs.length === 0) {
     const looked = usualLogPaths(platform).map((l) => l.path);
     const journalText = platform === 'win32' ? '' : ` and no systemd journal (${journal === 'absent' ? `no journal files in ${SYSTEM_JOURNAL_DIRS.join(' or ')}` : `journal ${journal}`})`;
