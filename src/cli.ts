@@ -58,11 +58,19 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
 
   program.command('scan')
     .description('read whole log files (or - for stdin) once and print the rejection summary')
-    .argument('<file...>', 'log files, or - for standard input')
+    .argument('[file...]', 'log files, or - for standard input')
     .addOption(new Option('--format <format>', 'log format').choices(SCAN_FORMAT_CHOICES).default('auto'))
     .option('--json', 'print JSON')
-    .action((files: string[], o: { format: string; json?: boolean }) => {
-      setExit(import('./commands/scan.js').then(({ scanCommand }) => scanCommand(files, { format: o.format as 'auto', json: o.json === true }, out, err)));
+    .option('--journal', 'read the systemd journal (the MTA units) instead of files')
+    .option('--journal-directory <dir>', 'with --journal: a journal directory instead of the system journal')
+    .option('--since <duration>', 'with --journal: only entries of the last DURATION (like 1h or 24h)', durationArg)
+    .action((files: string[], o: { format: string; json?: boolean; journal?: boolean; journalDirectory?: string; since?: number }) => {
+      const journal = o.journal === true || o.journalDirectory !== undefined;
+      if (journal && files.length > 0) throw new UsageError('scan takes files or --journal, not both');
+      if (!journal && files.length === 0) throw new UsageError('scan needs a FILE (or - for standard input) or --journal');
+      if (!journal && o.since !== undefined) throw new UsageError('--since needs --journal');
+      const journalOpts = journal ? { directory: o.journalDirectory ?? '', sinceMs: o.since === undefined ? undefined : Date.now() - o.since } : undefined;
+      setExit(import('./commands/scan.js').then(({ scanCommand }) => scanCommand(files, { format: o.format as 'auto', json: o.json === true, journal: journalOpts }, out, err)));
     });
 
   program.command('check-config')

@@ -39,7 +39,8 @@ export const METRICS = {
   ptr_log_rotations_total: { type: 'counter', help: 'Log rotations seen (rename, recreate or a newer file for a pattern).', labels: PATH },
   ptr_log_truncations_total: { type: 'counter', help: 'Log truncations seen (copytruncate).', labels: PATH },
   ptr_log_read_errors_total: { type: 'counter', help: 'Errors opening or reading the log.', labels: PATH },
-  ptr_log_open: { type: 'gauge', help: '1 while the log file is open for reading.', labels: PATH },
+  ptr_log_open: { type: 'gauge', help: '1 while the log is open for reading (a file, or the journal through journalctl).', labels: PATH },
+  ptr_log_sources: { type: 'gauge', help: 'Number of MTA logs being read; 0 means no rejection can be counted.', labels: [] },
 
   ptr_spf_status: { type: 'gauge', help: '1 for the current SPF result (RFC 7208 check_host) of the IP for the domain, 0 for the others.', labels: [...IP, 'domain', 'result'], cached: true },
   ptr_spf_last_definite_status: { type: 'gauge', help: 'Like ptr_spf_status but ignoring temperror: the last definite SPF result.', labels: [...IP, 'domain', 'result'], cached: true },

@@ -50,6 +50,11 @@ export class ExporterMetrics {
     },
   });
 
+  readonly logSources: Gauge = new Gauge({
+    ...declaration('ptr_log_sources'), registers: [this.registry],
+    collect: () => this.logSources.set(this.logStats().size),
+  });
+
   readonly buildInfo = this.gauge('ptr_exporter_build_info');
   readonly reloadSuccess = this.gauge('ptr_exporter_config_last_reload_successful');
   readonly reloadTimestamp = this.gauge('ptr_exporter_config_last_reload_success_timestamp_seconds');

@@ -19,7 +19,7 @@ const GRAFANA = join(ROOT, 'dashboards', 'grafana-alerting.yml');
 const TESTS_DIR = join(ROOT, 'test', 'rules');
 // The README ships with every install (npm package, release archives); no web page is assumed to exist.
 const RUNBOOK = 'README.md#alert-';
-const ALERTS = ['PtrRecordInvalid', 'PtrProbeTemporaryErrors', 'PtrProbeStale', 'SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'Ipv6SendingWithoutAuthentication', 'PtrExporterLogUnreadable'];
+const ALERTS = ['PtrRecordInvalid', 'PtrProbeTemporaryErrors', 'PtrProbeStale', 'SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'Ipv6SendingWithoutAuthentication', 'PtrExporterLogUnreadable', 'PtrExporterNoMtaLog'];
 
 interface RuleTest { alert_rule_test?: { alertname: string; exp_alerts: { exp_labels: Record<string, string>; exp_annotations?: Record<string, string> }[] }[] }
 

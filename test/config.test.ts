@@ -71,7 +71,7 @@ logs:
     ['web:\n  listen_address: "9808"\n', 'web.listen_address: "9808" is not HOST:PORT'],
     ['web:\n  telemetry_path: metrics\n', 'web.telemetry_path: "metrics" must be a path starting with /'],
     ['logs:\n  - path: /var/log/mail.log\n    format: qmail\n', 'logs[0].format: "qmail" must be one of auto, postfix, exim, mdaemon, sendmail, opensmtpd'],
-    ['logs:\n  - format: postfix\n', 'logs[0].path: is required'],
+    ['logs:\n  - format: postfix\n', 'logs[0].path: is required (a file or glob), or journal instead'],
     ['logs:\n  - path: /var/log/mail.log\n    start_at: middle\n', 'logs[0].start_at: "middle" must be end or beginning'],
     ['targets:\n  - ip: 192.0.2.1\n  - ip: 192.0.2.001\n', 'targets[1].ip: "192.0.2.001" is not an IP address'],
     ['targets:\n  - ip: 192.0.2.1\n  - ip: "::ffff:192.0.2.1"\n', 'targets[1].ip: "::ffff:192.0.2.1" is listed twice'],

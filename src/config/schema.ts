@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { isDomainName, isSelector, normalizeDomain } from '../auth/domain-name.js';
+import { journalPath } from '../logs/sources/journal-args.js';
 import { FORMAT_CHOICES, formatChoices } from '../logs/formats/index.js';
 import { parseServerAddress } from '../probe/server-address.js';
 import { normalizeIp, zoneIdOf, zoneIdProblem } from '../targets/address.js';
@@ -69,16 +70,32 @@ export const targetsSchema = z.array(targetSchema).superRefine((targets, ctx) =>
   });
 });
 
-/** One `logs` entry that follows a file or glob. */
-export const fileLogSchema = z.strictObject({
-  path: z.string().min(1, { message: 'must not be empty' }),
+/** A systemd unit name or a journalctl unit pattern (`postfix@*.service`). */
+const unitSchema = z.string().regex(/^[A-Za-z0-9:_.\\@*?[\]-]{1,256}$/, { message: 'is not a systemd unit name like postfix@-.service' });
+
+/** `logs[].journal`: the systemd journal instead of a file. */
+const journalSchema = z.strictObject({
+  units: z.array(unitSchema).max(64).default([]),
+  directory: z.string().default(''),
+});
+
+/** One `logs` entry: a file or glob (`path`) or the systemd journal (`journal`), exactly one of them. */
+export const logSourceSchema = z.strictObject({
+  path: z.string().min(1, { message: 'must not be empty' }).optional(),
+  journal: journalSchema.optional(),
   format: z.enum(FORMAT_CHOICES, { message: `must be one of ${formatChoices}` }).default('auto'),
   start_at: z.enum(['end', 'beginning'], { message: 'must be end or beginning' }).default('end'),
   positions_file: z.string().default(''),
-}).transform((l) => ({ path: l.path, format: l.format, startAt: l.start_at, positionsFile: l.positions_file }));
-
-/** One `logs` entry; other kinds of source join here as alternatives. */
-export const logSourceSchema = fileLogSchema;
+}).superRefine((l, ctx) => {
+  if (l.path === undefined && l.journal === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required (a file or glob), or journal instead', continue: false });
+  if (l.path !== undefined && l.journal !== undefined) ctx.addIssue({ code: 'custom', path: ['journal'], message: 'cannot be given with path: a log entry reads a file or the journal', continue: false });
+}).transform((l) => ({
+  path: l.journal ? journalPath(l.journal.directory) : l.path!,
+  format: l.format,
+  startAt: l.start_at,
+  positionsFile: l.positions_file,
+  ...(l.journal ? { journal: l.journal } : {}),
+}));
 
 /** A log source to follow, as the exporter uses it. */
 export type LogSource = z.output<typeof logSourceSchema>;
@@ -169,7 +186,7 @@ export function configSchema(usualLogs: readonly LogSource[] = []) {
     domains: domainsSchema.default([]),
   }).superRefine((file, ctx) => {
     file.logs.forEach((log, i) => {
-      const clash = file.logs.map((other) => ('path' in other ? positionsClash(log.positionsFile, other.path) : null)).find((c) => c !== null);
+      const clash = file.logs.map((other) => ('path' in other && !('journal' in other) ? positionsClash(log.positionsFile, other.path) : null)).find((c) => c !== null);
       if (clash) ctx.addIssue({ code: 'custom', path: ['logs', i, 'positions_file'], message: `${clash}: the exporter would overwrite the log with its positions` });
     });
   }).transform(({ probe_endpoint: probeEndpoint, ...rest }) => ({ ...rest, probeEndpoint }));

@@ -7,6 +7,7 @@ import type { Target } from '../targets/target.js';
 import { authStatus, type AuthStatus } from './auth-status.js';
 import { LearnedStore } from './learned-store.js';
 import { LogRunner } from './log-runner.js';
+import { watchLogSilence } from './log-silence.js';
 import { LogThrottle } from './log-throttle.js';
 import { ProbeRunner } from './probe-runner.js';
 import { RejectionTally } from './rejection-tally.js';
@@ -28,7 +29,12 @@ export interface StatusReport {
   logs: { path: string; open: boolean; lines: number }[];
   /** SPF, DKIM and DMARC per (IP, domain) of the configured domains. */
   auth: AuthStatus[];
+  /** Set when no MTA log is being read at all: silence then does not mean health. */
+  log_warning?: string | null;
 }
+
+/** The status text when no log is configured or found. */
+export const NO_LOG_WARNING = 'no MTA log is being read: SMTP rejections cannot be counted. Configure one under logs: in the config file (path: a file or glob, or journal: {} for the systemd journal).';
 
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
 export class Exporter {
@@ -37,6 +43,7 @@ export class Exporter {
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
   private readonly learned: LearnedStore;
+  private stopSilenceWatch: () => void = () => {};
   /** "learned a sending IP" lines: at most 10 a minute, whatever the log names. */
   private readonly learnedLog = new LogThrottle(10, 60_000);
 
@@ -60,6 +67,7 @@ export class Exporter {
   async start(): Promise<void> {
     await this.learned.load();
     await this.logs.apply(this.config.logs);
+    this.stopSilenceWatch = watchLogSilence(() => this.logs.stats(), this.logger);
     this.probes.start();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
   }
@@ -110,11 +118,12 @@ export class Exporter {
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
     const auth = authStatus(this.probes.authSnapshot(), this.probes.list().map((s) => s.target));
-    return { targets, logs, auth };
+    return { targets, logs, auth, log_warning: logs.length === 0 ? NO_LOG_WARNING : null };
   }
 
   /** Stops probing and tailing. */
   async stop(): Promise<void> {
+    this.stopSilenceWatch();
     await Promise.all([this.probes.stop(), this.logs.stop()]);
     await this.learned.flush();
   }

@@ -107,7 +107,7 @@ ${d.rejections.length === 0 ? '<tr><td colspan="5">None seen.</td></tr>' : d.rej
 ${senderTable(d.senders, targets)}
 <h2>Logs</h2>
 <table id="logs"><thead><tr><th>Path</th><th>Open</th><th>Lines</th></tr></thead><tbody>
-${d.status.logs.length === 0 ? '<tr><td colspan="3">No log configured.</td></tr>' : d.status.logs.map((l) => `<tr><td><code>${e(l.path)}</code></td><td>${l.open ? 'yes' : '<span class="closed">no: not readable yet</span>'}</td><td>${l.lines}</td></tr>`).join('\n')}
+${d.status.logs.length === 0 ? `<tr><td colspan="3" class="closed">${e(d.status.log_warning ?? 'No log configured.')}</td></tr>` : d.status.logs.map((l) => `<tr><td><code>${e(l.path)}</code></td><td>${l.open ? 'yes' : '<span class="closed">no: not readable yet</span>'}</td><td>${l.lines}</td></tr>`).join('\n')}
 </tbody></table>
 </body></html>
 `;
@@ -121,6 +121,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
       : '',
     ptrRejections.length > 0 ? refusedSentences(d.rejections, d.senders, targets, d.advice) : '',
     closedLogs.length > 0 ? `<p>${plural(closedLogs.length, 'mail log is', 'mail logs are')} not open, so rejections there go uncounted: ${closedLogs.map((p) => `<code>${e(p)}</code>`).join(', ')}.</p>` : '',
+    d.status.log_warning ? `<p id="no-log">${e(d.status.log_warning)}</p>` : '',
   ].join('');
   const auth = notReadyIpv6(d);
   const authNote = 'Gmail refuses IPv6 mail that passes neither SPF nor DKIM, even with a valid PTR.';
@@ -138,7 +139,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
     return `<div class="verdict fail" id="verdict" role="alert"><h2>IPv6 mail from ${plural(authIps, 'address', 'addresses')} passes reverse DNS but neither SPF nor DKIM</h2>`
       + `<p>${authNote}</p><ul>${authItems(auth)}</ul>${extra}</div>`;
   }
-  if (unknown.length > 0 || ptrRejections.length > 0 || closedLogs.length > 0) {
+  if (unknown.length > 0 || ptrRejections.length > 0 || closedLogs.length > 0 || d.status.log_warning) {
     return `<div class="verdict warn" id="verdict"><h2>No sending IP fails reverse DNS, but look here</h2>${extra}</div>`;
   }
   if (targets.length > 0 && countPassing(targets) === targets.length) {
