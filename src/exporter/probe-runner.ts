@@ -163,7 +163,7 @@ export class ProbeRunner {
     this.logger.debug('probed learned IPs out of schedule', { ips: targets.length });
   }
 
-  private async probeOne(target: Target, resolver: Resolver): Promise<void> {
+  private async probeOne(target: Target, resolver: ReturnType<typeof createResolver>): Promise<void> {
     const result = await probeIp({ ip: target.ip, helo: target.helo }, resolver);
     const state = this.states.get(target.ip);
     if (!state || this.abort.signal.aborted) return;
