@@ -14,7 +14,7 @@ export class AuthRunner {
 
   constructor(private readonly logger: Logger) {}
 
-  /** The latest snapshot, null before the first cycle with domains. */
+  /** The latest snapshot, null before the first cycle. */
   latest(): AuthSnapshot | null {
     return this.snapshot;
   }

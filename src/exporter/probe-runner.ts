@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { mapConcurrent } from '../probe/pool.js';
 import { probeIp } from '../probe/probe.js';
-import { createResolver } from '../probe/resolver.js';
+import { createResolver, type Resolver } from '../probe/resolver.js';
 import { CycleScheduler } from '../probe/scheduler.js';
 import type { ProbeResult, ProbeStatus } from '../probe/types.js';
 import { egressAddresses } from '../targets/egress.js';
@@ -53,7 +53,7 @@ export class ProbeRunner {
   private readonly scheduler: CycleScheduler;
   private readonly abort = new AbortController();
   /** The running cycle's resolver, cancelled by stop() so that queries in flight end now, not at their timeout. */
-  private resolver: ReturnType<typeof createResolver> | null = null;
+  private resolver: Resolver | null = null;
   private readonly auth: AuthRunner;
 
   constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger, private readonly debounceMs = PROBE_SOON_DEBOUNCE_MS) {
@@ -88,7 +88,7 @@ export class ProbeRunner {
     return this.scheduler.intervalSeconds();
   }
 
-  /** The latest SPF, DKIM and DMARC results, null before the first cycle with domains. */
+  /** The latest SPF, DKIM and DMARC results, null before the first cycle. */
   authSnapshot(): AuthSnapshot | null {
     return this.auth.latest();
   }
