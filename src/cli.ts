@@ -7,7 +7,7 @@ import { parseServerAddress } from './probe/server-address.js';
 import { isHostname, normalizeHostname } from './targets/hostname.js';
 import { UsageError } from './commands/usage-error.js';
 import { createLogger, LEVELS, type Level } from './logger.js';
-import { VERSION } from './version.js';
+import { versionLine } from './version.js';
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
@@ -16,7 +16,7 @@ const err = (s: string): void => void process.stderr.write(s);
 function buildProgram(setExit: (code: Promise<number> | number) => void): Command {
   const program = new Command('ptr-exporter')
     .description('Prometheus exporter for forward-confirmed reverse DNS of mail servers\' sending IPs and SMTP rejections in MTA logs')
-    .version(VERSION, '--version')
+    .version(versionLine(), '--version')
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err });
 
@@ -86,9 +86,9 @@ function durationArg(value: string): number {
 
 /** Parses argv, runs the command and returns its exit code (0 ok, 1 problem found, 2 bad usage or config). */
 export async function main(argv: string[]): Promise<number> {
-  let result: Promise<number> | number = 0;
+  let result: Promise<number> = Promise.resolve(0);
   try {
-    await buildProgram((code) => { result = code; }).parseAsync(argv, { from: 'user' });
+    await buildProgram((code) => { result = Promise.resolve(code); }).parseAsync(argv, { from: 'user' });
     return await result;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

@@ -41,7 +41,7 @@ export const METRICS = {
   ptr_log_read_errors_total: { type: 'counter', help: 'Errors opening or reading the log.', labels: PATH },
   ptr_log_open: { type: 'gauge', help: '1 while the log file is open for reading.', labels: PATH },
 
-  ptr_exporter_build_info: { type: 'gauge', help: 'Always 1; labels carry the exporter version and Node.js version.', labels: ['version', 'node_version'] },
+  ptr_exporter_build_info: { type: 'gauge', help: 'Always 1; labels carry the exporter version, its git revision and the Node.js version.', labels: ['version', 'revision', 'node_version'] },
   ptr_exporter_config_last_reload_successful: { type: 'gauge', help: '1 if the last config load or reload succeeded.', labels: [] },
   ptr_exporter_config_last_reload_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful config load or reload.', labels: [] },
 } as const satisfies Record<string, MetricSpec>;

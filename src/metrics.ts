@@ -5,6 +5,7 @@ import { declaration, type MetricName } from './metric-names.js';
 import { PROBE_FAMILIES, ProbeSeries } from './probe-series.js';
 import type { ProbeResult, ProbeStatus } from './probe/types.js';
 import type { Target } from './targets/target.js';
+import { REVISION } from './version.js';
 
 /** The content type of the text format. */
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -52,7 +53,7 @@ export class ExporterMetrics {
   constructor(opts: { version: string; maxSenderIps: number; maxLabelLength: number; defaultMetrics?: boolean }) {
     this.maxSenderIps = opts.maxSenderIps;
     this.probeSeries = new ProbeSeries(opts.maxLabelLength);
-    this.buildInfo.set({ version: opts.version, node_version: process.version }, 1);
+    this.buildInfo.set({ version: opts.version, revision: REVISION, node_version: process.version }, 1);
     if (opts.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
       for (const name of UNWANTED_DEFAULTS) this.registry.removeSingleMetric(name);

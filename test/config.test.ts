@@ -6,7 +6,7 @@ import { pickUsualLog, usualLogPaths } from '../src/config/default-logs.js';
 import { parseDuration } from '../src/config/duration.js';
 import { ConfigError } from '../src/config/errors.js';
 import { parseListenAddress } from '../src/config/listen-address.js';
-import { loadConfig, parseConfig } from '../src/config/load.js';
+import { loadConfig, MAX_CONFIG_BYTES, parseConfig } from '../src/config/load.js';
 
 function problems(yaml: string): string[] {
   try {
@@ -21,7 +21,7 @@ function problems(yaml: string): string[] {
 describe('config', () => {
   it('accepts an empty file and applies every documented default', () => {
     const c = parseConfig('');
-    expect(c.web).toEqual({ listenAddress: '0.0.0.0:9808', telemetryPath: '/metrics', configFile: '' });
+    expect(c.web).toEqual({ listenAddress: ':9808', telemetryPath: '/metrics', configFile: '' });
     expect(c.dns).toEqual({ servers: [], timeoutMs: 2000, attempts: 2 });
     expect(c.probe).toEqual({ schedule: '*/5 * * * *', concurrency: 32, runOnStart: true });
     expect(c.targets).toEqual([]);
@@ -78,6 +78,69 @@ logs:
     expect(problems(yaml)).toContain(message);
   });
 
+  it.each([
+    // Bounds the code can honour: a DNS timeout beyond 2^31-1 ms made every probe cycle fail with ERR_OUT_OF_RANGE.
+    ['dns:\n  timeout: 25d\n', 'dns.timeout: "25d" must be at most 30s'],
+    ['dns:\n  timeout: 1y\n', 'dns.timeout: "1y" must be at most 30s'],
+    ['dns:\n  timeout: 0ms\n', 'dns.timeout: "0ms" must be at least 10ms'],
+    ['dns:\n  attempts: 11\n', 'dns.attempts: 11 must be at most 10'],
+    ['probe:\n  concurrency: 100000\n', 'probe.concurrency: 100000 must be at most 4096'],
+    ['limits:\n  max_targets: 10000000\n', 'limits.max_targets: 10000000 must be at most 1000000'],
+    ['limits:\n  max_sender_ips: 1000000\n', 'limits.max_sender_ips: 1000000 must be at most 100000'],
+    ['limits:\n  max_label_length: 2\n', 'limits.max_label_length: 2 must be at least 16'],
+    ['limits:\n  max_label_length: 1e9\n', 'limits.max_label_length: 1000000000 must be at most 4096'],
+    // Paths of the other endpoints: fastify refused to start with "already declared".
+    ...['/', '/probe', '/api/v1/status', '/-/ready', '/-/healthy', '/-/reload'].map((p) => [
+      `web:\n  telemetry_path: "${p}"\n`, `web.telemetry_path: "${p}" is taken by another endpoint (/, /probe, /api/v1/status, /-/healthy, /-/ready, /-/reload)`]),
+    ['web:\n  telemetry_path: "/metrics/:name"\n', 'web.telemetry_path: "/metrics/:name" may hold only letters, digits and / . _ ~ -'],
+    ['web:\n  telemetry_path: "/*"\n', 'web.telemetry_path: "/*" may hold only letters, digits and / . _ ~ -'],
+    // A zone id names a local interface; the probe then reported a false mismatch.
+    ['targets:\n  - ip: "2001:db8::25%eth0"\n', 'targets[0].ip: "2001:db8::25%eth0" has an IPv6 zone id (%eth0), which names a local interface and means nothing to DNS: give the address without it'],
+    ['discover:\n  egress_destinations: ["fe80::1%2"]\n', 'discover.egress_destinations[0]: "fe80::1%2" has an IPv6 zone id (%2), which names a local interface and means nothing to DNS: give the address without it'],
+    // The exporter overwrote the mail log with its JSON.
+    ['logs:\n  - path: /var/log/mail.log\n    positions_file: /var/log/mail.log\n', 'logs[0].positions_file: "/var/log/mail.log" is the log file itself: the exporter would overwrite the log with its positions'],
+    ['logs:\n  - path: /var/log/mail.log\n    positions_file: /var/log/../log/./mail.log\n', 'logs[0].positions_file: "/var/log/../log/./mail.log" is the log file itself: the exporter would overwrite the log with its positions'],
+    ['logs:\n  - path: /var/log/exim4/mainlog\n  - path: /var/log/mail.log\n    positions_file: /var/log/exim4/mainlog\n', 'logs[1].positions_file: "/var/log/exim4/mainlog" is the log file itself: the exporter would overwrite the log with its positions'],
+    ['logs:\n  - path: "/var/log/mail*"\n    positions_file: /var/log/mail.positions\n', 'logs[0].positions_file: "/var/log/mail.positions" is matched by the log pattern "/var/log/mail*": the exporter would overwrite the log with its positions'],
+    ['logs:\n  - path: "/var/lib/ptr/*.tmp"\n    positions_file: /var/lib/ptr/positions\n', 'logs[0].positions_file: "/var/lib/ptr/positions" is matched by the log pattern "/var/lib/ptr/*.tmp": the exporter would overwrite the log with its positions'],
+    ['logs:\n  - path: \'C:\\MDaemon\\Logs\\MDaemon-*-SMTP (out).log\'\n    positions_file: \'c:\\mdaemon\\logs\\MDAEMON-positions-SMTP (OUT).LOG\'\n',
+      'logs[0].positions_file: "c:\\\\mdaemon\\\\logs\\\\MDAEMON-positions-SMTP (OUT).LOG" is matched by the log pattern "C:\\\\MDaemon\\\\Logs\\\\MDaemon-*-SMTP (out).log": the exporter would overwrite the log with its positions'],
+  ])('refuses %j, naming the field and the bound', (yaml, message) => {
+    expect(problems(yaml)).toEqual([message]);
+  });
+
+  it('keeps a positions file beside the logs it does not match', () => {
+    const c = parseConfig('logs:\n  - path: "/var/log/mail*.log"\n    positions_file: /var/log/mail.positions\n  - path: /var/log/exim4/mainlog\n    positions_file: /var/log/mail.positions\n');
+    expect(c.logs.map((l) => l.positionsFile)).toEqual(['/var/log/mail.positions', '/var/log/mail.positions']);
+  });
+
+  it.each([
+    ['an unresolved alias', 'targets:\n  - ip: 192.0.2.1\n    helo: *name\n', 'bad.yml: targets[0].helo: YAML: Unresolved alias (the anchor must be set before the alias): name'],
+    ['an alias bomb', `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [${'*a, '.repeat(9)}*a]\nc: &c [${'*b, '.repeat(9)}*b]\nd: &d [${'*c, '.repeat(9)}*c]\ne: [${'*d, '.repeat(9)}*d]\n`,
+      'bad.yml: b[0]: YAML: Excessive alias count indicates a resource exhaustion attack'],
+  ])('refuses %s with one line naming the file and the field, no ReferenceError', (_what, yaml, message) => {
+    let error: unknown;
+    try {
+      parseConfig(yaml, 'bad.yml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(message);
+  });
+
+  it('refuses more targets than limits.max_targets before building them, and files over 1 MiB before parsing', () => {
+    const targets = (n: number): string => `targets:\n${Array.from({ length: n }, (_, i) => `  - ip: 2001:db8::${i.toString(16)}\n`).join('')}`;
+    expect(problems(targets(10_001))).toEqual(['targets: 10001 entries, more than limits.max_targets (10000)']);
+    expect(problems(`limits: { max_targets: 3 }\n${targets(4)}`)).toEqual(['targets: 4 entries, more than limits.max_targets (3)']);
+    expect(parseConfig(`limits: { max_targets: 4 }\n${targets(4)}`).targets).toHaveLength(4);
+    expect(problems(targets(500_000))).toEqual([`(file): larger than ${MAX_CONFIG_BYTES} bytes`]);
+    const dir = mkdtempSync(join(tmpdir(), 'ptr big config '));
+    const file = join(dir, 'big.yml');
+    writeFileSync(file, targets(500_000));
+    expect(() => loadConfig(file)).toThrow(`${file}: (file): larger than 1048576 bytes`);
+  });
+
   it('reports every bad field at once, prefixed with the file name', () => {
     try {
       parseConfig('dns:\n  attempts: 0\ncolour: red\n', 'bad.yml');
@@ -121,7 +184,7 @@ describe('durations and addresses', () => {
   it('splits listen addresses', () => {
     expect(parseListenAddress('0.0.0.0:9808')).toEqual({ host: '0.0.0.0', port: 9808 });
     expect(parseListenAddress('[::1]:9808')).toEqual({ host: '::1', port: 9808 });
-    expect(parseListenAddress(':9808')).toEqual({ host: '0.0.0.0', port: 9808 });
+    expect(parseListenAddress(':9808')).toEqual({ host: null, port: 9808 });
     expect(parseListenAddress('localhost:0')).toEqual({ host: 'localhost', port: 0 });
     expect(parseListenAddress('9808')).toBeNull();
     expect(parseListenAddress('host:70000')).toBeNull();

@@ -165,3 +165,41 @@ it('stopped while the log grows: across the two runs every line is counted once'
   expect(run2.bytes).toBe(Buffer.byteLength(block(run1.lines, total)));
   await stop(second);
 }, 20_000);
+
+/** The saved offset of `log`, or -1 while there is none. */
+async function savedOffset(positions: string, log: string): Promise<number> {
+  const saved = await readPositionsFile(positions);
+  return saved.kind === 'ok' ? saved.positions.get(log)?.offset ?? -1 : -1;
+}
+
+/** Whether `check` turns true within `ms`. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  return true;
+}
+
+it('kill -9 right after a batch was processed replays nothing: the position is saved after every batch', async () => {
+  const { log, positions, config } = await setup('kill9');
+  const first = await start(config);
+  await appendFile(log, block(0, 5));
+  await waitFor('the first batch saved', first, async () => (await savedOffset(positions, log)) === Buffer.byteLength(block(0, 5)));
+  // A second batch right after a save: a throttled saver (one write per second) would still hold it.
+  await appendFile(log, block(5, 8));
+  await waitFor('the second batch counted', first, async () => (await counts(first, log)).lines >= 8, 2000);
+  const savedInTime = await within(400, async () => (await savedOffset(positions, log)) === Buffer.byteLength(block(0, 8)));
+  first.child.kill('SIGKILL');
+  await first.exit;
+  running.splice(running.indexOf(first), 1);
+  expect(savedInTime).toBe(true);
+
+  await appendFile(log, block(8, 10));
+  const second = await start(config);
+  await waitFor('the lines written after the crash counted', second, async () => (await counts(second, log)).lines >= 2);
+  await new Promise((done) => setTimeout(done, 300)); // a replay would be counted within a poll or two
+  expect(await counts(second, log)).toEqual({ lines: 2, bytes: Buffer.byteLength(block(8, 10)), rejections: 2 });
+  await stop(second);
+}, 20_000);

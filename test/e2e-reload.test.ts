@@ -9,7 +9,6 @@ import { reverseName } from '../src/probe/reverse-name.js';
 
 // End to end: config reload of the built CLI (dist/) by SIGHUP and POST /-/reload, against test DNS servers on loopback.
 
-
 /** Server A: .25, .26 and .27 all pass. */
 const ZONE_A: ZoneRecord[] = [
   { name: reverseName('192.0.2.25'), type: 'PTR', data: 'mail.example.com' },
@@ -182,6 +181,29 @@ describe('config reload', () => {
     await waitFor('another probe of 192.0.2.25 on the running config', served, async () => value(await scrape(), 'ptr_probes_total', { ip: '192.0.2.25', status: 'mismatch' }) > probes);
     expect(await logPaths()).toEqual([log1]);
     expect(served.child.exitCode).toBeNull();
+  }, 15_000);
+
+  it('POST /-/reload refuses alias bombs, other endpoints\' paths, unbounded durations, zone ids and a positions file over the log, in one line', async () => {
+    const good = configText(v2('mx27.example.com'));
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [${'*a, '.repeat(9)}*a]\nc: &c [${'*b, '.repeat(9)}*b]\nd: [${'*c, '.repeat(9)}*c]\n`;
+    for (const [text, message] of [
+      [bomb, 'b[0]: YAML: Excessive alias count indicates a resource exhaustion attack'],
+      [`${good}limits: { max_targets: *n }\n`, 'limits.max_targets: YAML: Unresolved alias (the anchor must be set before the alias): n'],
+      [configText({ ...v2(), telemetryPath: '/probe' }), 'web.telemetry_path: "/probe" is taken by another endpoint'],
+      [configText({ ...v2(), timeout: '25d' }), 'dns.timeout: "25d" must be at most 30s'],
+      [configText({ ...v2(), targets: ['{ ip: "2001:db8::25%eth0" }'] }), 'targets[0].ip: "2001:db8::25%eth0" has an IPv6 zone id (%eth0)'],
+      [good.replace(`{ path: ${JSON.stringify(log1)},`, `{ path: ${JSON.stringify(log1)}, positions_file: ${JSON.stringify(log1)},`), 'logs[0].positions_file: '],
+    ] as const) {
+      await writeFile(configFile, text);
+      const res = await postReload();
+      expect(res.status).toBe(500);
+      expect(res.text).toContain(`the running one stays: ${configFile}: ${message}`);
+      expect(res.text.trimEnd().split('\n')).toHaveLength(1);
+      expect(res.text).not.toMatch(/ReferenceError/);
+    }
+    expect(await reloadOk()).toBe(0);
+    expect(served.child.exitCode).toBeNull();
+    expect(find(await scrape(), 'ptr_target_info').map((t) => t.labels.ip).sort()).toEqual(['192.0.2.25', '192.0.2.27']);
   }, 15_000);
 
   it('POST /-/reload with a changed telemetry path applies the rest and says the path needs a restart', async () => {

@@ -124,7 +124,7 @@ describe('serve against a real NSD', () => {
     expect(find(samples, 'ptr_target_info')).toHaveLength(5);
     expect(value(samples, 'ptr_targets')).toBe(5);
     expect(value(samples, 'ptr_probe_cycle_timestamp_seconds')).toBeGreaterThan(0);
-    expect(value(samples, 'ptr_exporter_build_info', { version: VERSION, node_version: process.version })).toBe(1);
+    expect(value(samples, 'ptr_exporter_build_info', { version: VERSION, revision: 'unknown', node_version: process.version })).toBe(1);
     expect(value(samples, 'ptr_exporter_config_last_reload_successful')).toBe(1);
     expect(metricsText).toContain('process_cpu_seconds_total');
     expect(metricsText).not.toContain('nodejs_active_handles_total');

@@ -18,6 +18,8 @@ export default tseslint.config(
       // An async function without await is how a callback promises a value and turns a throw into a
       // rejection (fastify handlers, test doubles of resolvers and reloads); removing `async` would hide that.
       '@typescript-eslint/require-await': 'off',
+      // A parameter named `_x` is unused on purpose: a hook that subclasses override.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
   {

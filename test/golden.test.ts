@@ -127,7 +127,7 @@ it('serves the golden /metrics text after reading the logs and one probe cycle',
     '',
   ].join('\n'));
   // Relative log paths keep the path labels free of the temporary folder; MDaemon's local times are read as UTC.
-  const s = (served = await serve(config, { cwd: dir, env: { TZ: 'UTC' } }));
+  const s = (served = await serve(config, { cwd: dir, env: { ...process.env, TZ: 'UTC' } }));
   const scrape = async (): Promise<string> => (await fetch(`${s.base}/metrics`)).text();
   const samples = (): Promise<Sample[]> => scrape().then(parseMetrics);
   const sum = (all: Sample[], name: string, labels: Record<string, string> = {}): number => find(all, name, labels).reduce((a, x) => a + x.value, 0);

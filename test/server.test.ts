@@ -67,7 +67,7 @@ describe('HTTP endpoints', () => {
     expect(body).toContain('ptr_hostname_info{ip="192.0.2.25",family="ipv4",hostname="mail.example.com",confirmed="true"} 1');
     expect(body).toContain('ptr_target_info{ip="192.0.2.25",family="ipv4",source="config",kind="documentation",helo="mail.example.com"} 1');
     expect(body).toContain('ptr_targets 3');
-    expect(body).toContain('ptr_exporter_build_info{version="9.9.9",node_version="' + process.version + '"} 1');
+    expect(body).toContain('ptr_exporter_build_info{version="9.9.9",revision="unknown",node_version="' + process.version + '"} 1');
     expect(body).toContain('ptr_exporter_config_last_reload_successful 1');
     expect(body).toMatch(/# HELP ptr_probe_success .*cached between scrapes/);
     expect(body).not.toContain('nodejs_active_handles_total');

@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { constants, openSync, closeSync } from 'node:fs';
-import { symlink, writeFile } from 'node:fs/promises';
+import { appendFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sourceHarness } from './support/sources.js';
@@ -111,5 +111,26 @@ describe('file source against hostile file types', () => {
     await t.poll();
     expect(t.stats.bytes).toBe(3 * 1024 * 1024);
     expect(lines).toHaveLength(3 * 1024);
+  });
+});
+
+describe('ptr_log_open says whether lines can be read now', () => {
+  it('a rotation that leaves a FIFO at the path: open=false and a read error, until a regular file is back', async () => {
+    const path = join(tmp(), 'mail.log');
+    await writeFile(path, 'a\n');
+    const { t, lines } = follow(path, { rotateWaitMs: 60_000 });
+    await t.poll();
+    expect(t.stats.open).toBe(true);
+    await rename(path, `${path}.1`);
+    execFileSync('mkfifo', [path]);
+    await appendFile(`${path}.1`, 'b\n'); // the writer has not reopened yet: still read
+    await t.poll();
+    expect(lines).toEqual(['a', 'b']);
+    expect(t.stats).toMatchObject({ open: false, readErrors: 1 });
+    await rename(path, join(tmp(), 'pipe'));
+    await writeFile(path, 'c\n');
+    await t.poll();
+    expect(lines).toEqual(['a', 'b', 'c']);
+    expect(t.stats).toMatchObject({ open: true, rotations: 1, currentFile: path });
   });
 });

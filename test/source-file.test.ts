@@ -272,4 +272,23 @@ describe('file source', () => {
     await t.poll();
     expect(lines).toEqual(['a']);
   });
+
+  it('rotations every 100 ms lose nothing: folder events wake the started source', async () => {
+    const path = join(tmp(), 'mail.log');
+    const block = (r: number): string => Array.from({ length: 10 }, (_, i) => `r${r} line ${i}\n`).join('');
+    const ROTATIONS = 30;
+    await writeFile(path, block(0));
+    const { t, lines } = follow(path, { rotateWaitMs: 5000 });
+    t.start();
+    for (let r = 1; r <= ROTATIONS; r++) {
+      await new Promise((done) => setTimeout(done, 100));
+      await rename(path, `${path}.1`); // replaces the previous .1: a file missed now is gone for good
+      await writeFile(path, block(r));
+    }
+    const want = Array.from({ length: ROTATIONS + 1 }, (_, r) => block(r)).join('').split('\n').slice(0, -1);
+    const deadline = Date.now() + 3000;
+    while (lines.length < want.length && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+    expect(lines).toEqual(want);
+    expect(t.stats).toMatchObject({ rotations: ROTATIONS, lines: want.length, readErrors: 0, truncations: 0 });
+  }, 20_000);
 });

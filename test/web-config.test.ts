@@ -127,6 +127,12 @@ auth_excluded_paths: [/-/healthy]
     expect(p.join('\n')).not.toContain('plaintext-password');
   });
 
+  it('refuses a bcrypt cost outside 4 to 17', () => {
+    const costly = `$2y$18$${HASH.slice(7)}`;
+    expect(problems(`basic_auth_users:\n  alice: "${costly}"\n`)).toEqual(['basic_auth_users.alice: bcrypt cost 18 is outside 4 to 17 (htpasswd -nBC 10 makes cost 10)']);
+    expect(problems(`basic_auth_users:\n  alice: "$2y$03$${HASH.slice(7)}"\n`)).toEqual(['basic_auth_users.alice: bcrypt cost 03 is outside 4 to 17 (htpasswd -nBC 10 makes cost 10)']);
+  });
+
   it('accepts examples/web-config.yml', () => {
     const c = parseWebConfig(readFileSync('examples/web-config.yml', 'utf8'), 'examples/web-config.yml', resolve('examples'));
     expect(c.tls?.clientAuth).toBe('RequireAndVerifyClientCert');
@@ -152,18 +158,18 @@ describe('basic auth', () => {
   it('accepts the right password, caches only successes, and misses the cache when the hash changes', async () => {
     const verifier = new BasicAuthVerifier();
     const users = new Map([['alice', HASH]]);
-    expect(await verifier.verify(users, basic('alice', 'wrong'))).toBe(false);
-    expect(await verifier.verify(users, basic('mallory', 's3cret'))).toBe(false);
-    expect(await verifier.verify(users, undefined)).toBe(false);
+    expect(await verifier.check(users, basic('alice', 'wrong'))).toBe('denied');
+    expect(await verifier.check(users, basic('mallory', 's3cret'))).toBe('denied');
+    expect(await verifier.check(users, undefined)).toBe('denied');
     expect(verifier.cached).toBe(0);
-    expect(await verifier.verify(users, basic('alice', 's3cret'))).toBe(true);
+    expect(await verifier.check(users, basic('alice', 's3cret'))).toBe('ok');
     expect(verifier.cached).toBe(1);
-    expect(await verifier.verify(users, basic('alice', 's3cret'))).toBe(true);
+    expect(await verifier.check(users, basic('alice', 's3cret'))).toBe('ok');
     expect(verifier.cached).toBe(1);
     const rotated = new Map([['alice', bcrypt.hashSync('n3w', 4)]]);
-    expect(await verifier.verify(rotated, basic('alice', 's3cret'))).toBe(false);
-    expect(await verifier.verify(rotated, basic('alice', 'n3w'))).toBe(true);
-    expect(await verifier.verify(new Map(), basic('alice', 'n3w'))).toBe(false);
+    expect(await verifier.check(rotated, basic('alice', 's3cret'))).toBe('denied');
+    expect(await verifier.check(rotated, basic('alice', 'n3w'))).toBe('ok');
+    expect(await verifier.check(new Map(), basic('alice', 'n3w'))).toBe('denied');
   });
 
   it('reads SANs as exporter-toolkit compares them', () => {

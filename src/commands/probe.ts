@@ -1,4 +1,4 @@
-import { normalizeIp, addressKind } from '../targets/address.js';
+import { addressKind, normalizeIp, zoneIdOf, zoneIdProblem } from '../targets/address.js';
 import { adviceFor } from '../probe/advice.js';
 import { mapConcurrent } from '../probe/pool.js';
 import { probeIp } from '../probe/probe.js';
@@ -12,6 +12,8 @@ export interface ProbeOptions { dns: DnsSettings; helo: string | null; json: boo
 /** `probe IP...`: probes once, prints a table or JSON; 0 when every IP passes, 1 otherwise. */
 export async function probeCommand(ips: string[], opts: ProbeOptions, out: (s: string) => void): Promise<number> {
   const targets = ips.map((ip) => {
+    const zone = zoneIdOf(ip);
+    if (zone !== null) throw new UsageError(`argument ${JSON.stringify(ip)} ${zoneIdProblem(zone)}`);
     const n = normalizeIp(ip);
     if (!n) throw new UsageError(`argument ${JSON.stringify(ip)} is not an IP address`);
     return n.ip;

@@ -6,6 +6,7 @@ import { Exporter } from '../exporter/exporter.js';
 import { createReload } from '../exporter/reload.js';
 import type { Logger } from '../logger.js';
 import { buildServer } from '../server/app.js';
+import { formatHostPort, listenOn, type ListenOptions } from '../server/listen.js';
 import { WebConfigWatcher } from '../server/web-config-watch.js';
 import { VERSION } from '../version.js';
 
@@ -23,20 +24,21 @@ export async function serveCommand({ configFile, overrides, logger }: ServeOptio
   const exporter = new Exporter(config, VERSION, logger);
   const reload = createReload({ configFile, overrides, started: config, exporter, web, logger });
   const app = buildServer({ exporter, reload, web, onTlsRefused: (reason) => logger.debug('TLS connection closed', { reason }) });
-  const listen = parseListenAddress(config.web.listenAddress)!;
+  const address = parseListenAddress(config.web.listenAddress)!;
   await exporter.start();
+  let listened: ListenOptions;
   try {
-    await app.listen({ host: listen.host, port: listen.port });
+    listened = await listenOn(address, (options) => app.listen(options));
   } catch (err) {
     await exporter.stop();
     throw new ConfigError('web.listen_address', [`cannot listen on ${config.web.listenAddress}: ${(err as Error).message}`]);
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : listen.port;
+  const bound = app.server.address();
+  const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
   web?.start();
   const tls = web?.current.tls != null;
   logger.info('listening', {
-    version: VERSION, address: `${listen.host}:${port}`, tls, http2: tls && web!.config.http2,
+    version: VERSION, address: formatHostPort(listened.host, port), dual_stack: address.host === null && listened.host === '::', tls, http2: tls && web?.config.http2 === true,
     basic_auth: (web?.config.users.size ?? 0) > 0, web_config_file: web?.current.path ?? '', telemetry_path: config.web.telemetryPath, targets: config.targets.length, logs: config.logs.length });
 
   return new Promise<number>((resolve) => {

@@ -3,29 +3,41 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { FORMAT_CHOICES, formatChoices } from '../logs/formats/index.js';
 import { parseServerAddress } from '../probe/server-address.js';
-import { normalizeIp } from '../targets/address.js';
+import { normalizeIp, zoneIdOf, zoneIdProblem } from '../targets/address.js';
 import { isHostname, normalizeHostname } from '../targets/hostname.js';
 import { parseDuration } from './duration.js';
 import { parseListenAddress } from './listen-address.js';
+import { positionsClash } from './positions-clash.js';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
 /** An IP address, normalised: IPv4-mapped IPv6 becomes IPv4, IPv6 lowercase and compressed. */
 export const ipSchema = z.string().transform((s, ctx) => {
+  const zone = zoneIdOf(s);
   const ip = normalizeIp(s);
-  if (ip === null) ctx.issues.push({ code: 'custom', message: 'is not an IP address', input: s });
+  if (ip === null) ctx.issues.push({ code: 'custom', message: zone === null ? 'is not an IP address' : zoneIdProblem(zone), input: s });
   return ip ?? z.NEVER;
 });
 
 /** A host name as the MTA announces it in HELO, normalised (lowercase, no trailing dot). */
 export const heloSchema = z.string().refine(isHostname, { message: 'is not a host name' }).transform(normalizeHostname);
 
-/** A Prometheus-style duration ("500ms", "2s", "1m30s"), in milliseconds. */
-export const durationSchema = z.string().transform((s, ctx) => {
-  const ms = parseDuration(s);
-  if (ms === null) ctx.issues.push({ code: 'custom', message: 'is not a duration like 500ms, 2s, 5m or 1h', input: s });
-  return ms ?? z.NEVER;
-});
+/** A Prometheus-style duration ("500ms", "2s", "1m30s") between min and max (written the same way), in milliseconds. */
+export function durationSchema(min: string, max: string) {
+  const [minMs, maxMs] = [parseDuration(min) ?? 0, parseDuration(max) ?? 0];
+  return z.string().transform((s, ctx) => {
+    const ms = parseDuration(s);
+    let problem: string | null = null;
+    if (ms === null) problem = 'is not a duration like 500ms, 2s, 5m or 1h';
+    else if (ms < minMs) problem = `must be at least ${min}`;
+    else if (ms > maxMs) problem = `must be at most ${max}`;
+    if (problem !== null) ctx.issues.push({ code: 'custom', message: problem, input: s });
+    return problem === null && ms !== null ? ms : z.NEVER;
+  });
+}
+
+/** Paths the exporter serves itself; the metrics cannot move onto one of them. */
+export const RESERVED_PATHS = ['/', '/probe', '/api/v1/status', '/-/healthy', '/-/ready', '/-/reload'];
 
 /** HOST:PORT, [IPv6]:PORT or :PORT to listen on. */
 export const listenAddressSchema = z.string().refine((s) => parseListenAddress(s) !== null, { message: 'is not HOST:PORT' });
@@ -71,14 +83,17 @@ export const logSourceSchema = fileLogSchema;
 export type LogSource = z.output<typeof logSourceSchema>;
 
 const webSchema = z.strictObject({
-  listen_address: listenAddressSchema.default('0.0.0.0:9808'),
-  telemetry_path: z.string().regex(/^\/[^?#\s]*$/, { message: 'must be a path starting with /' }).default('/metrics'),
+  listen_address: listenAddressSchema.default(':9808'),
+  telemetry_path: z.string().regex(/^\/[^?#\s]*$/, { message: 'must be a path starting with /' })
+    .regex(/^[A-Za-z0-9/._~-]*$/, { message: 'may hold only letters, digits and / . _ ~ -' })
+    .refine((p) => !RESERVED_PATHS.includes(p), { message: `is taken by another endpoint (${RESERVED_PATHS.join(', ')})` })
+    .default('/metrics'),
   config_file: z.string().default(''),
 }).transform((w) => ({ listenAddress: w.listen_address, telemetryPath: w.telemetry_path, configFile: w.config_file }));
 
 const dnsSchema = z.strictObject({
   servers: z.array(serverAddressSchema).default([]),
-  timeout: durationSchema.prefault('2s'),
+  timeout: durationSchema('10ms', '30s').prefault('2s'),
   attempts: positiveInt(10).default(2),
 }).transform((d) => ({ servers: d.servers, timeoutMs: d.timeout, attempts: d.attempts }));
 
@@ -98,7 +113,7 @@ const discoverSchema = z.strictObject({
 const limitsSchema = z.strictObject({
   max_targets: positiveInt(1_000_000).default(10000),
   max_sender_ips: positiveInt(100_000).default(64),
-  max_label_length: positiveInt(4096).default(256),
+  max_label_length: z.number().int().min(16).max(4096).default(256),
 }).transform((l) => ({ maxTargets: l.max_targets, maxSenderIps: l.max_sender_ips, maxLabelLength: l.max_label_length }));
 
 const probeEndpointSchema = z.strictObject({
@@ -121,5 +136,10 @@ export function configSchema(usualLogs: readonly LogSource[] = []) {
     logs: z.array(logSourceSchema).default(() => [...usualLogs]),
     limits: limitsSchema.prefault({}),
     probe_endpoint: probeEndpointSchema.prefault({}),
+  }).superRefine((file, ctx) => {
+    file.logs.forEach((log, i) => {
+      const clash = file.logs.map((other) => ('path' in other ? positionsClash(log.positionsFile, other.path) : null)).find((c) => c !== null);
+      if (clash) ctx.addIssue({ code: 'custom', path: ['logs', i, 'positions_file'], message: `${clash}: the exporter would overwrite the log with its positions` });
+    });
   }).transform(({ probe_endpoint: probeEndpoint, ...rest }) => ({ ...rest, probeEndpoint }));
 }

@@ -6,6 +6,7 @@ import type { ProbeResult } from '../probe/types.js';
 import { LearnedTargets } from '../targets/learned-targets.js';
 import type { Target } from '../targets/target.js';
 import { LogRunner } from './log-runner.js';
+import { LogThrottle } from './log-throttle.js';
 import { ProbeRunner } from './probe-runner.js';
 import { RejectionTally } from './rejection-tally.js';
 
@@ -33,6 +34,8 @@ export class Exporter {
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
   private readonly learned: LearnedTargets;
+  /** "learned a sending IP" lines: at most 10 a minute, whatever the log names. */
+  private readonly learnedLog = new LogThrottle(10, 60_000);
 
   constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number } = {}) {
     this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
@@ -111,7 +114,9 @@ export class Exporter {
     this.metrics.recordRejection(r);
     this.tally.add(r);
     if (this.config.discover.fromLogs && r.senderIp !== null && isPtrRelated(r.reason) && this.learned.add(r.senderIp)) {
-      this.logger.info('learned a sending IP from a PTR-related rejection', { ip: r.senderIp, provider: r.provider, reason: r.reason });
+      const verdict = this.learnedLog.take();
+      if (verdict === 'write') this.logger.info('learned a sending IP from a PTR-related rejection', { ip: r.senderIp, provider: r.provider, reason: r.reason });
+      else if (verdict === 'hold_back') this.logger.info('learned more sending IPs: not logged for the rest of this minute (at most 10 a minute)', { ip: r.senderIp });
     }
   }
 }

@@ -77,7 +77,7 @@ export class LogRunner {
       pollIntervalMs: this.pollIntervalMs,
       resumeFrom,
       onResume: (o) => this.logResume(source.path, o),
-      onPositionChange: saver ? () => saver.changed() : undefined,
+      onPositionChange: saver ? () => saver.flush() : undefined,
       onLines: (lines) => {
         for (const line of lines) {
           for (const r of pipeline.push(line)) {

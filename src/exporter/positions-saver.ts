@@ -2,26 +2,22 @@ import type { Logger } from '../logger.js';
 import { encodePositions, readPositionsFile, writePositionsFile, type Positions } from '../logs/positions.js';
 import type { SourcePosition } from '../logs/sources/source.js';
 
-/** Least time between two writes of one positions file, in milliseconds. */
-export const POSITIONS_SAVE_INTERVAL_MS = 1000;
-
 /**
- * One positions file shared by the tailers configured with it, keyed by configured path. It is read
+ * One positions file shared by the sources configured with it, keyed by configured path. It is read
  * once (missing or corrupt: logged, then treated as empty, never fatal); entries of paths no longer
- * followed are kept, so a path configured again later resumes. Writes are throttled (at most one per
- * interval, only when the content changed), never overlap, and a detach writes at once.
+ * followed are kept, so a path configured again later resumes. A source asks for a save after each
+ * poll that moved its position and waits for it before reading on, so a crash (kill -9, power loss)
+ * replays at most the lines of one poll. Writes never overlap and are skipped when nothing changed.
  */
 export class PositionsSaver {
   private positions: Positions = new Map();
   private readonly sources = new Map<string, () => SourcePosition | null>();
   private loading: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private lastWriteMs = -Infinity;
   private lastText: string | null = null;
   private lastError: string | null = null;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(readonly file: string, private readonly logger: Logger, private readonly intervalMs = POSITIONS_SAVE_INTERVAL_MS) {}
+  constructor(readonly file: string, private readonly logger: Logger) {}
 
   /** The saved position of `path`, once the file has been read. */
   async saved(path: string): Promise<SourcePosition | null> {
@@ -30,22 +26,12 @@ export class PositionsSaver {
     return this.positions.get(path) ?? null;
   }
 
-  /** Follows a live tailer's position; a change is reported with changed(). */
+  /** Follows a live source's position; a move is reported with flush(). */
   attach(path: string, position: () => SourcePosition | null): void {
     this.sources.set(path, position);
   }
 
-  /** A followed position moved: writes within the interval. */
-  changed(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, Math.max(0, this.lastWriteMs + this.intervalMs - Date.now()));
-    this.timer.unref();
-  }
-
-  /** Takes the final position of a stopped tailer, stops following it and writes now. */
+  /** Takes the final position of a stopped source, stops following it and writes now. */
   async detach(path: string): Promise<void> {
     const position = this.sources.get(path)?.();
     if (position) this.positions.set(path, position);
@@ -53,11 +39,9 @@ export class PositionsSaver {
     await this.flush();
   }
 
-  /** Writes the current positions unless unchanged since the last write. */
+  /** Writes the current positions (after any write in progress) unless unchanged since the last write. */
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.writing = this.writing.then(() => this.write());
+    this.writing = this.writing.then(() => this.write()).catch(() => undefined);
     return this.writing;
   }
 
@@ -83,7 +67,6 @@ export class PositionsSaver {
     }
     const text = encodePositions(this.positions);
     if (text === this.lastText) return;
-    this.lastWriteMs = Date.now();
     const result = await writePositionsFile(this.file, this.positions);
     if (!result.ok) {
       if (result.error !== this.lastError) this.logger.warn('cannot write positions file; will retry', { file: this.file, error: result.error });

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, rename, rm, writeFile, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { isJournalPosition, type SourcePosition } from './sources/source.js';
@@ -91,6 +92,8 @@ const RENAME_BACKOFF_MS = [10, 20, 40, 80, 160, 320];
  * corrupt). Other failures leave the old file as it was. The .tmp file never stays behind.
  */
 export async function writePositionsFile(file: string, positions: Positions, ops: Partial<WriteOps> = {}): Promise<PositionsWrite> {
+  const foreign = await foreignFileProblem(file, positions);
+  if (foreign !== null) return { ok: false, error: foreign };
   const doRename = ops.rename ?? rename;
   const sleep = ops.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   const text = encodePositions(positions);
@@ -126,5 +129,29 @@ export async function writePositionsFile(file: string, positions: Positions, ops
     return { ok: false, error: (e as Error).message };
   } finally {
     await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Why `file` must not be replaced by a positions file, or null when it may: a file that is not a regular file
+ * (a device, a FIFO, a folder) or that is one of the followed logs (same device and inode as a position's file,
+ * also through a symlink or a hard link) is never written over. It is opened without blocking and checked
+ * through its descriptor, so a path swapped meanwhile cannot slip by.
+ */
+export async function foreignFileProblem(file: string, positions: Positions): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : `cannot check the existing file before replacing it: ${code ?? (e as Error).message}`;
+  }
+  try {
+    const stat = await handle.stat({ bigint: true });
+    if (!stat.isFile()) return 'refusing to replace it: it is not a regular file';
+    const followed = [...positions.values()].find((p) => !isJournalPosition(p) && p.ino !== '0' && p.dev === String(stat.dev) && p.ino === String(stat.ino));
+    return followed && !isJournalPosition(followed) ? `refusing to replace it: it is the followed log ${followed.file}` : null;
+  } finally {
+    await handle.close();
   }
 }

@@ -11,7 +11,7 @@ export class CycleScheduler {
   start(expression: string, runNow: boolean): void {
     void this.task?.destroy();
     this.task = cron.schedule(expression, () => this.tick());
-    if (runNow) this.tick();
+    if (runNow) void this.tick();
   }
 
   /** Seconds between the next two ticks of the schedule, or null when stopped. */

@@ -29,8 +29,8 @@ export function createFastify(web: WebConfigWatcher | null = null, onTlsRefused?
   let app: FastifyInstance;
   if (tls === null) app = Fastify({ logger: false });
   // The http2/https overloads type the server differently; routes and hooks only use what both share.
-  else if (web!.config.http2) app = Fastify({ logger: false, http2: true, https: { ...tls, allowHTTP1: true } }) as unknown as FastifyInstance;
-  else app = Fastify({ logger: false, https: tls }) as unknown as FastifyInstance;
+  else if (web?.config.http2) app = Fastify({ logger: false, http2: true, https: { ...tls, allowHTTP1: true } }) as unknown as FastifyInstance;
+  else app = Fastify({ logger: false, https: tls });
   if (web) {
     registerWebAuth(app, () => web.config, onTlsRefused);
     web.attach(app.server);

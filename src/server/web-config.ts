@@ -51,7 +51,10 @@ const EXTRA_HEADERS: Record<string, readonly string[]> = {
   'X-XSS-Protection': [],
 };
 
-const BCRYPT_HASH = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
+const BCRYPT_HASH = /^\$2[abxy]?\$(\d{2})\$[./A-Za-z0-9]{53}$/;
+/** The bcrypt costs htpasswd -B accepts (-C 4 to 17); a higher cost would make one check take minutes. */
+const MIN_COST = 4;
+const MAX_COST = 17;
 
 /** A PEM taken from a file (absolute path) or written inline in the web config. */
 export type PemSource = { file: string } | { inline: string };
@@ -160,8 +163,10 @@ function checkUsers(given: Record<string, string>, problems: string[]): Map<stri
   const users = new Map<string, string>();
   for (const [user, hash] of Object.entries(given)) {
     const where = `basic_auth_users.${user}`;
+    const cost = BCRYPT_HASH.exec(hash)?.[1];
     if (user === '' || user.includes(':')) problems.push(`${where}: a user name must be non-empty and must not contain ":"`);
-    else if (!BCRYPT_HASH.test(hash)) problems.push(`${where}: is not a bcrypt hash (like $2y$10$ followed by 53 characters; see htpasswd -nBC 10)`);
+    else if (cost === undefined) problems.push(`${where}: is not a bcrypt hash (like $2y$10$ followed by 53 characters; see htpasswd -nBC 10)`);
+    else if (Number(cost) < MIN_COST || Number(cost) > MAX_COST) problems.push(`${where}: bcrypt cost ${cost} is outside ${MIN_COST} to ${MAX_COST} (htpasswd -nBC 10 makes cost 10)`);
     else users.set(user, hash);
   }
   return users;

@@ -16,18 +16,26 @@ export interface NormalizedIp { ip: string; family: Family }
 const DOCUMENTATION = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '2001:db8::/32', '3fff::/20']
   .map((c) => ipaddr.parseCIDR(c));
 
-/** The zone id of an IPv6 address written "fe80::1%eth0" (RFC 4007 section 11), or null; it is local to this host and means nothing to DNS. */
+/**
+ * The zone id of a scoped IPv6 address ("eth0" in "fe80::1%eth0", RFC 4007 section 11), or null when there is none.
+ * A zone id names an interface of this host; DNS knows nothing about it, so no verdict can be made about it.
+ */
 export function zoneIdOf(text: string): string | null {
   const s = text.trim();
   const at = s.indexOf('%');
   return at > 0 && isIP(s) === 6 ? s.slice(at + 1) : null;
 }
 
-/** Normalises an IP address string, or returns null when it is not a valid IP. */
+/** Why an address with a zone id is refused, for error messages. */
+export function zoneIdProblem(zone: string): string {
+  return `has an IPv6 zone id (%${zone}), which names a local interface and means nothing to DNS: give the address without it`;
+}
+
+/** Normalises an IP address string, or returns null when it is not a valid IP (addresses with a zone id are not). */
 export function normalizeIp(text: string): NormalizedIp | null {
   const s = text.trim();
   const version = isIP(s);
-  if (version === 0) return null;
+  if (version === 0 || s.includes('%')) return null;
   // net.isIP accepts IPv4 only in dotted decimal without leading zeros, which is already the normal form.
   if (version === 4) return { ip: s, family: 'ipv4' };
   const groups = ipv6Groups(s);

@@ -8,15 +8,18 @@ export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** A running `ptr-exporter serve`. */
 export interface Served { child: ChildProcess; base: string; stderr: () => string; exit: Promise<number | null> }
 
-/** Where and with which environment variables (added to this process's) the CLI runs. */
-export interface SpawnOptions { cwd?: string; env?: Record<string, string> }
+/** How the CLI runs: the command (default: this Node.js with the built CLI, or e.g. a release executable), folder, whole environment and user (uid = gid). */
+export interface SpawnOptions { command?: string[]; cwd?: string; env?: NodeJS.ProcessEnv; uid?: number }
 
-/** Spawns the built CLI with `serve --config FILE` and resolves once it logged its listening address. */
+/** Spawns the CLI with `serve --config FILE` and resolves once it logged its listening address. */
 export async function serve(configFile: string, options: SpawnOptions = {}): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], {
+  const [cmd, ...args] = options.command ?? [process.execPath, CLI];
+  const ids = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid };
+  const child = spawn(cmd!, [...args, 'serve', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: options.env ?? process.env,
+    ...ids,
   });
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,11 +1,18 @@
 import { stat } from 'node:fs/promises';
-import { isMissing } from './regular-file.js';
-import { RotatingSource, type FileSourceOptions, type Found } from './rotating-source.js';
+import { splitGlob } from './glob-pattern.js';
+import { isMissing, type FileSourceOptions, type Found } from './regular-file.js';
+import { RotatingSource } from './rotating-source.js';
 
 /** One path followed through rename, copytruncate, delete and recreate (see RotatingSource). */
 export class FileSource extends RotatingSource {
   constructor(readonly path: string, options: FileSourceOptions) {
     super(path, options);
+  }
+
+  protected watched(): { dir: string; wanted: (name: string) => boolean } {
+    const { dir, pattern, windows } = splitGlob(this.path);
+    const base = windows ? pattern.toLowerCase() : pattern;
+    return { dir, wanted: (name) => (windows ? name.toLowerCase() : name) === base };
   }
 
   protected async locate(): Promise<Found> {

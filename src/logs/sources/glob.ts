@@ -1,9 +1,9 @@
 import type { BigIntStats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { filterMatches, joinMatch, newestMatch, splitGlob, type GlobParts } from './glob-pattern.js';
+import { filterMatches, joinMatch, matchesGlob, newestMatch, splitGlob, type GlobParts } from './glob-pattern.js';
 import { sameFile } from './identity.js';
-import { isMissing, type OpenFile } from './regular-file.js';
-import { RotatingSource, type FileSourceOptions, type Found } from './rotating-source.js';
+import { isMissing, type FileSourceOptions, type Found, type OpenFile } from './regular-file.js';
+import { RotatingSource } from './rotating-source.js';
 
 /** How many left-behind matches are remembered so that a late write never makes us go back. */
 const MAX_LEFT = 16;
@@ -21,6 +21,10 @@ export class GlobSource extends RotatingSource {
   constructor(readonly pattern: string, options: FileSourceOptions) {
     super(pattern, options);
     this.parts = splitGlob(pattern);
+  }
+
+  protected watched(): { dir: string; wanted: (name: string) => boolean } {
+    return { dir: this.parts.dir, wanted: (name) => matchesGlob(this.parts.pattern, name, this.parts.windows) };
   }
 
   protected override leaving(f: OpenFile): void {

@@ -5,6 +5,22 @@ import { openRegular, type Opened } from './regular-file.js';
 import type { FilePosition } from './source.js';
 
 /**
+ * File identity across rotations and restarts.
+ *
+ * Restart: a file or glob source's position() is the identity of the file followed last and the
+ * offset after the last complete line handed out from it (a waiting partial line is read again).
+ * Given as resumeFrom, it replaces start_at for the first poll that finds the path present or
+ * absent: when the path still names that file, reading resumes at the offset (from 0 when the file
+ * is smaller than when saved: truncated). When the path names another file or none (rotated while we
+ * were down), the saved file is looked for in its directory by identity (inodes only) and read on
+ * from the offset first; then the new file is read from 0 and counts as a rotation. A saved file not
+ * found (deleted, compressed, moved to another directory) is a loss: what was written to it after the
+ * stop is never read. Also not kept across a restart: the tail of a file left behind that was still
+ * being drained, files that came and went while we were down (a glob only takes its newest match),
+ * and a line cut for length that was being written at the stop (its head is handed out again).
+ */
+
+/**
  * Same file: dev+ino where the platform gives an inode. Where it does not (ino 0: FAT, some ReFS or
  * network volumes on Windows) it falls back to an equal birth time and a path that is not shorter
  * than our handle; that heuristic misses a recreate within NTFS "tunneling" (15 s, same birth time)

@@ -1,4 +1,4 @@
-import type { FileSourceOptions } from './rotating-source.js';
+import type { FileSourceOptions } from './regular-file.js';
 import { FileSource } from './file.js';
 import { isGlob } from './glob-pattern.js';
 import { GlobSource } from './glob.js';

@@ -1,6 +1,22 @@
 import { constants, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { LineSplitter } from '../line-splitter.js';
+import type { SourceOptions } from './source.js';
+
+/** Options of a file or glob source. */
+export interface FileSourceOptions extends SourceOptions {
+  /** `end`: the file found at the first poll is read from its end; every later file from its start. */
+  startAt: 'end' | 'beginning';
+  /** Bytes per read call; default 1 MiB. */
+  readChunkBytes?: number;
+  /** How long a rotated-away or deleted file keeps being drained; default 5000 ms, 0 = close at once. */
+  rotateWaitMs?: number;
+  /** Most bytes one poll reads (over all its files); the rest waits for the next poll, which comes at once. Default 64 MiB. */
+  maxReadBytesPerPoll?: number;
+}
+
+/** What the configured path names now. */
+export type Found = { kind: 'file'; path: string; st: BigIntStats } | { kind: 'missing' } | { kind: 'error' };
 
 /** A file being read by a file or glob source. */
 export interface OpenFile {

@@ -2,25 +2,10 @@ import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { LineSplitter } from '../line-splitter.js';
 import { findSaved, matchesPosition, positionOf, resumeOffset, sameFile } from './identity.js';
-import { lineStartNearEnd, openRegular, type OpenFile } from './regular-file.js';
+import { lineStartNearEnd, openRegular, type FileSourceOptions, type Found, type OpenFile } from './regular-file.js';
 import { PollLoop } from './poll-loop.js';
-import { emptyStats, isJournalPosition, systemClock, type Clock, type FilePosition, type LogSource, type SourceOptions } from './source.js';
-import { TimerWaker } from './waker.js';
-
-/** Options of a file or glob source. */
-export interface FileSourceOptions extends SourceOptions {
-  /** `end`: the file found at the first poll is read from its end; every later file from its start. */
-  startAt: 'end' | 'beginning';
-  /** Bytes per read call; default 1 MiB. */
-  readChunkBytes?: number;
-  /** How long a rotated-away or deleted file keeps being drained; default 5000 ms, 0 = close at once. */
-  rotateWaitMs?: number;
-  /** Most bytes one poll reads (over all its files); the rest waits for the next poll, which comes at once. Default 64 MiB. */
-  maxReadBytesPerPoll?: number;
-}
-
-/** What the configured path names now. */
-export type Found = { kind: 'file'; path: string; st: BigIntStats } | { kind: 'missing' } | { kind: 'error' };
+import { emptyStats, isJournalPosition, systemClock, type Clock, type FilePosition, type LogSource } from './source.js';
+import { FolderWatch, TimerWaker } from './waker.js';
 
 /**
  * The reading shared by a file and a glob source; a subclass only says which file the path names
@@ -44,18 +29,7 @@ export type Found = { kind: 'file'; path: string; st: BigIntStats } | { kind: 'm
  * absent (errors leave it pending); reading starts after the last newline, so a line being written is
  * not cut. On Windows, libuv opens files with FILE_SHARE_DELETE, so holding a handle never blocks the
  * MTA's own rename or delete.
- *
- * Restart: position() is the identity of the file followed last and the offset after the last
- * complete line handed out from it (a waiting partial line is read again, whole, after a restart).
- * Given as resumeFrom, it replaces start_at for the first poll that finds the path present or
- * absent: when the path still names that file, reading resumes at the offset (from 0 when the file
- * is smaller than when saved: truncated). When the path names another file or none (rotated while we
- * were down), the saved file is looked for in its directory by identity (inodes only) and read on
- * from the offset first; then the new file is read from 0 and counts as a rotation. A saved file not
- * found (deleted, compressed, moved to another directory) is a loss: what was written to it after the
- * stop is never read. Also not kept across a restart: the tail of a file left behind that was still
- * being drained, files that came and went while we were down (a glob only takes its newest match),
- * and a line cut for length that was being written at the stop (its head is handed out again).
+ * Restart: see identity.ts.
  */
 export abstract class RotatingSource implements LogSource {
   readonly stats = emptyStats();
@@ -77,6 +51,9 @@ export abstract class RotatingSource implements LogSource {
   /** The file position() describes: the current one, or the one followed last. */
   private followed: OpenFile | null = null;
   private resume: FilePosition | null;
+  private watch: FolderWatch | null = null;
+  /** position() moved during this poll. */
+  private positionMoved = false;
 
   constructor(readonly name: string, protected readonly options: FileSourceOptions) {
     this.buf = Buffer.allocUnsafe(Math.max(4096, options.readChunkBytes ?? 1024 * 1024));
@@ -91,8 +68,11 @@ export abstract class RotatingSource implements LogSource {
   /** What the path names now. */
   protected abstract locate(): Promise<Found>;
 
+  /** The folder whose events may change what the path names, and the names in it that matter. */
+  protected abstract watched(): { dir: string; wanted: (name: string) => boolean };
+
   /** Called when `f` was left for another file (a glob remembers it, to never go back to it). */
-  protected leaving(_f: OpenFile): void {}
+  protected leaving?(f: OpenFile): void;
 
   position(): FilePosition | null {
     const f = this.followed;
@@ -110,6 +90,7 @@ export abstract class RotatingSource implements LogSource {
 
   stop(): Promise<void> {
     return this.loop.stop(async () => {
+      this.watch?.close();
       for (const f of [...this.retired, ...(this.current ? [this.current] : [])]) await f.handle.close().catch(() => undefined);
       this.retired = [];
       this.current = null;
@@ -118,9 +99,16 @@ export abstract class RotatingSource implements LogSource {
     });
   }
 
+  /** One poll. Folder events (fs.watch, as inotify-based mtail) wake a started source at once; the interval is the fallback. */
   private async step(): Promise<void> {
+    this.watch ??= new FolderWatch(this.watched().dir, this.watched().wanted, () => this.loop.soon());
+    this.watch.ensure();
     this.budget = this.maxReadBytes;
     await this.read();
+    if (this.positionMoved) {
+      this.positionMoved = false;
+      await Promise.resolve(this.options.onPositionChange?.()).catch(() => undefined);
+    }
     // At the read bound, what is left (and any rotation) waits for the next poll, which comes at once.
     if (this.budget <= 0) this.loop.soon();
   }
@@ -135,7 +123,11 @@ export abstract class RotatingSource implements LogSource {
     if (cur) await this.drainCurrent(cur);
     if (this.budget <= 0) return;
     const found = await this.locate();
-    if (found.kind === 'error') return;
+    if (found.kind === 'error') {
+      // The path names something we cannot read: the old file is still drained, but not "open".
+      this.stats.open = false;
+      return;
+    }
     if (this.resume && !(found.kind === 'file' && matchesPosition(this.resume, found.st))) await this.resumeElsewhere(this.resume);
     if (found.kind === 'missing') {
       this.startupPending = false;
@@ -143,23 +135,25 @@ export abstract class RotatingSource implements LogSource {
         this.current = null;
         await this.retire(cur, false);
       }
-    } else if (!cur || !sameFile(cur.st, found.st)) {
-      await this.switchTo(found.path);
     }
-    this.stats.open = this.current !== null;
+    const readable = found.kind === 'missing' || (cur !== null && sameFile(cur.st, found.st)) || (await this.switchTo(found.path));
+    this.stats.open = readable && this.current !== null;
     this.stats.currentFile = this.current?.path ?? null;
   }
 
-  /** Opens the file now at the path, leaves the current one behind and reads the new one. */
-  private async switchTo(path: string): Promise<void> {
+  /** Opens the file now at the path, leaves the current one behind and reads the new one; false when it cannot be opened. */
+  private async switchTo(path: string): Promise<boolean> {
     const opened = await openRegular(path);
     if (opened.kind !== 'ok') {
       if (opened.kind === 'error') this.stats.readErrors++;
-      return;
+      return false;
     }
     const { handle, st } = opened;
     const old = this.current;
-    if (old && sameFile(old.st, st)) return void (await handle.close().catch(() => undefined));
+    if (old && sameFile(old.st, st)) {
+      await handle.close().catch(() => undefined);
+      return true;
+    }
     const back = this.retired.find((f) => sameFile(f.st, st));
     let next: OpenFile;
     if (back) {
@@ -180,6 +174,7 @@ export abstract class RotatingSource implements LogSource {
     this.startupPending = false;
     if (old) await this.retire(old, true);
     await this.drain(next);
+    return true;
   }
 
   /** Where a newly opened file is read from: the saved position, start_at end, or 0. */
@@ -267,7 +262,7 @@ export abstract class RotatingSource implements LogSource {
 
   /** Moves a file we no longer follow to the drained-for-a-while list (or closes it at once). */
   private async retire(f: OpenFile, forAnother: boolean): Promise<void> {
-    if (forAnother) this.leaving(f);
+    if (forAnother) this.leaving?.(f);
     f.retiredAt = this.clock.now();
     this.retired.push(f);
     if (this.rotateWaitMs <= 0) {
@@ -287,9 +282,9 @@ export abstract class RotatingSource implements LogSource {
     await f.handle.close().catch(() => undefined);
   }
 
-  /** Reports a move of the followed file's position. */
+  /** Notes a move of the followed file's position, reported at the end of the poll. */
   private moved(f: OpenFile): void {
-    if (f === this.followed) void this.options.onPositionChange?.();
+    if (f === this.followed) this.positionMoved = true;
   }
 
   private emit(splitter: LineSplitter, split: (s: LineSplitter) => string[]): void {
