@@ -6,7 +6,7 @@ export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const HOOK = new URL('./rusage-hook.js', import.meta.url).href;
 
 /** What a measured CLI run produced. */
-export interface MeasuredRun { code: number | null; stdout: string; stderr: string; wallMs: number; maxRssBytes: number }
+export interface MeasuredRun { code: number | null; stdout: string; stderr: string; wallMs: number; maxRssBytes: number; cpuMs: number }
 
 /** Runs the built CLI as a child with the hook preloaded and returns its output, wall time and peak RSS. */
 export function runMeasured(args: string[]): Promise<MeasuredRun> {
@@ -21,8 +21,8 @@ export function runMeasured(args: string[]): Promise<MeasuredRun> {
     child.once('close', (code) => {
       const wallMs = performance.now() - started;
       const m = /RUSAGE (\{.*\})\s*$/.exec(stderr);
-      const usage = m ? (JSON.parse(m[1]!) as { maxRSS: number }) : { maxRSS: 0 };
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: m ? stderr.slice(0, m.index) : stderr, wallMs, maxRssBytes: usage.maxRSS * 1024 });
+      const usage = m ? (JSON.parse(m[1]!) as { maxRSS: number; userCPUTime: number; systemCPUTime: number }) : { maxRSS: 0, userCPUTime: 0, systemCPUTime: 0 };
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: m ? stderr.slice(0, m.index) : stderr, wallMs, maxRssBytes: usage.maxRSS * 1024, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
     });
   });
 }
