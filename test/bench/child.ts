@@ -28,7 +28,7 @@ export function runMeasured(args: string[]): Promise<MeasuredRun> {
 }
 
 /** A running `ptr-exporter serve` child. */
-export interface ServeChild { base: string; stop(): Promise<number | null> }
+export interface ServeChild { base: string; pid: number; stop(): Promise<number | null> }
 
 /** Starts `serve --config FILE` and resolves once it logged its listening address. */
 export function startServe(configFile: string): Promise<ServeChild> {
@@ -39,7 +39,7 @@ export function startServe(configFile: string): Promise<ServeChild> {
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString('utf8');
       const m = /msg=listening .*address="?[^\s"]*:(\d+)/.exec(stderr);
-      if (m) resolve({ base: `http://127.0.0.1:${m[1]}`, stop: () => { child.kill('SIGTERM'); return exited; } });
+      if (m) resolve({ base: `http://127.0.0.1:${m[1]}`, pid: child.pid ?? 0, stop: () => { child.kill('SIGTERM'); return exited; } });
     });
     void exited.then((code) => reject(new Error(`serve exited ${code} before listening: ${stderr}`)));
   });

@@ -4,6 +4,7 @@
  * are wrong or it throws), 2 for an unknown name.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { catchupBench } from './catchup-bench.js';
 import { probeBench } from './probe-bench.js';
 import { scanBench } from './scan-bench.js';
 import { runSoak } from './soak-bench.js';
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   probe: probeBench,
   scan: scanBench,
   tail: tailBench,
+  catchup: catchupBench,
   soak: runSoak,
 };
 
