@@ -102,9 +102,11 @@ class AsciiText implements ChunkText {
   get length(): number {
     return this.bytes.length;
   }
+
   indexOf(from: number): number {
     return this.bytes.indexOf(10, from);
   }
+
   slice(from: number, to: number): string {
     return this.bytes.toString('latin1', from, to);
   }
@@ -116,9 +118,11 @@ class DecodedText implements ChunkText {
   get length(): number {
     return this.text.length;
   }
+
   indexOf(from: number): number {
     return this.text.indexOf('\n', from);
   }
+
   slice(from: number, to: number): string {
     const piece = this.text.slice(from, to);
     // V8 copies substrings shorter than 13 characters anyway; longer ones are views.
