@@ -3,9 +3,11 @@ import type { Logger } from '../logger.js';
 import { isPtrRelated, type Rejection } from '../logs/types.js';
 import { ExporterMetrics } from '../metrics.js';
 import type { ProbeResult } from '../probe/types.js';
-import { LearnedTargets } from '../targets/learned-targets.js';
 import type { Target } from '../targets/target.js';
+import { authStatus, type AuthStatus } from './auth-status.js';
+import { LearnedStore } from './learned-store.js';
 import { LogRunner } from './log-runner.js';
+import { watchLogSilence } from './log-silence.js';
 import { LogThrottle } from './log-throttle.js';
 import { ProbeRunner } from './probe-runner.js';
 import { RejectionTally } from './rejection-tally.js';
@@ -25,27 +27,37 @@ export interface TargetStatus extends Omit<ProbeResult, 'status' | 'iprev'> {
 export interface StatusReport {
   targets: TargetStatus[];
   logs: { path: string; open: boolean; lines: number }[];
+  /** SPF, DKIM and DMARC per (IP, domain) of the configured domains. */
+  auth: AuthStatus[];
+  /** Set when no MTA log is being read at all: silence then does not mean health. */
+  log_warning?: string | null;
 }
+
+/** The status text when no log is configured or found. */
+export const NO_LOG_WARNING = 'no MTA log is being read: SMTP rejections cannot be counted. Configure one under logs: in the config file (path: a file or glob, or journal: {} for the systemd journal).';
 
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
 export class Exporter {
   readonly metrics: ExporterMetrics;
-  readonly tally = new RejectionTally();
+  readonly tally: RejectionTally;
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
-  private readonly learned: LearnedTargets;
+  private readonly learned: LearnedStore;
+  private stopSilenceWatch: () => void = () => {};
   /** "learned a sending IP" lines: at most 10 a minute, whatever the log names. */
   private readonly learnedLog = new LogThrottle(10, 60_000);
 
-  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number } = {}) {
+  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number; probeSoonDebounceMs?: number } = {}) {
     this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
-    this.learned = new LearnedTargets(config.limits.maxSenderIps);
+    this.tally = new RejectionTally(config.limits.maxSenderIps);
+    this.learned = new LearnedStore(config, logger);
     this.probes = new ProbeRunner(config, () => this.learned.list(), {
       targets: (targets) => this.metrics.setTargets(targets),
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
-    }, logger);
+      auth: (snapshot) => this.metrics.recordAuth(snapshot),
+    }, logger, opts.probeSoonDebounceMs);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
     this.metrics.markReload(true);
@@ -53,7 +65,9 @@ export class Exporter {
 
   /** Starts probing and tailing. */
   async start(): Promise<void> {
+    await this.learned.load();
     await this.logs.apply(this.config.logs);
+    this.stopSilenceWatch = watchLogSilence(() => this.logs.stats(), this.logger);
     this.probes.start();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
   }
@@ -62,7 +76,8 @@ export class Exporter {
   async reload(config: Config): Promise<void> {
     this.config = config;
     this.metrics.setMaxSenderIps(config.limits.maxSenderIps);
-    this.learned.setMax(config.limits.maxSenderIps);
+    this.tally.setMaxSenderIps(config.limits.maxSenderIps);
+    await this.learned.reload(config);
     this.probes.reload(config);
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
     await this.logs.apply(config.logs);
@@ -102,21 +117,27 @@ export class Exporter {
       last_checked: endedAtMs === null ? null : new Date(endedAtMs).toISOString(),
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
-    return { targets, logs };
+    const auth = authStatus(this.probes.authSnapshot(), this.probes.list().map((s) => s.target));
+    return { targets, logs, auth, log_warning: logs.length === 0 ? NO_LOG_WARNING : null };
   }
 
   /** Stops probing and tailing. */
   async stop(): Promise<void> {
+    this.stopSilenceWatch();
     await Promise.all([this.probes.stop(), this.logs.stop()]);
+    await this.learned.flush();
   }
 
   private onRejection(r: Rejection): void {
     this.metrics.recordRejection(r);
     this.tally.add(r);
-    if (this.config.discover.fromLogs && r.senderIp !== null && isPtrRelated(r.reason) && this.learned.add(r.senderIp)) {
+    if (!this.config.discover.fromLogs || r.senderIp === null || !isPtrRelated(r.reason)) return;
+    const at = r.time ?? Date.now();
+    if (this.learned.add(r.senderIp, at)) {
       const verdict = this.learnedLog.take();
       if (verdict === 'write') this.logger.info('learned a sending IP from a PTR-related rejection', { ip: r.senderIp, provider: r.provider, reason: r.reason });
       else if (verdict === 'hold_back') this.logger.info('learned more sending IPs: not logged for the rest of this minute (at most 10 a minute)', { ip: r.senderIp });
     }
+    if (Date.now() - at <= this.config.discover.learnedTtlMs) this.probes.probeSoon(r.senderIp);
   }
 }
