@@ -4,6 +4,7 @@
  * are wrong or it throws), 2 for an unknown name.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { catchupBench } from './catchup-bench.js';
 import { authBench } from './auth-bench.js';
 import { dsnBench } from './dsn-bench.js';
 import { probeBench } from './probe-bench.js';
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   scan: scanBench,
   dsn: dsnBench,
   tail: tailBench,
+  catchup: catchupBench,
   soak: runSoak,
   auth: authBench,
 };
