@@ -126,7 +126,7 @@ describe('grafana-alerting.yml', () => {
       uid: string; title: string; condition: string; for: string; noDataState: string; execErrState: string;
       data: { refId: string; datasourceUid: string; relativeTimeRange?: { from: number; to: number }; model: Record<string, unknown> }[];
       labels: Record<string, string>; annotations: Record<string, string>;
-    }[] }[];
+    }[]; }[];
   };
   const grafanaRules = file.groups.flatMap((g) => g.rules);
 

@@ -28,7 +28,6 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; output
   });
 }
 
-
 let dir: string;
 
 beforeAll(async () => {

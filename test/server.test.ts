@@ -89,7 +89,7 @@ describe('HTTP endpoints', () => {
   it('answers the status JSON: targets with their probe results, logs with path, open and lines', async () => {
     const res = await app.inject('/api/v1/status');
     expect(res.statusCode).toBe(200);
-    const json = res.json() as { targets: Record<string, unknown>[]; logs: unknown[] };
+    const json = res.json<{ targets: Record<string, unknown>[]; logs: unknown[] }>();
     expect(json.logs).toEqual([]);
     const t = json.targets.find((x) => x.ip === '2001:db8::26')!;
     expect(t).toMatchObject({ family: 'ipv6', status: 'no_forward', iprev: 'fail', ptr: ['x<script>alert</script>.example.com'], confirmed: [], source: 'config', kind: 'documentation' });

@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { addressKind, isRoutableKind, normalizeIp } from '../src/targets/address.js';
 import { egressAddress, egressAddresses } from '../src/targets/egress.js';
@@ -67,7 +66,7 @@ describe('target sources', () => {
     listener.on('message', () => received++);
     listener.bind(0, '127.0.0.1');
     await once(listener, 'listening');
-    const port = (listener.address() as AddressInfo).port;
+    const port = listener.address().port;
     expect(await egressAddress('127.0.0.1', port)).toBe('127.0.0.1');
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toBe(0);
