@@ -2,12 +2,14 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { isPtrRelated, type Rejection } from '../logs/types.js';
 import { ExporterMetrics } from '../metrics.js';
+import type { NetworkInterfaceInfo } from 'node:os';
 import type { ProbeResult } from '../probe/types.js';
 import { LearnedTargets } from '../targets/learned-targets.js';
 import type { Target } from '../targets/target.js';
 import { LogRunner } from './log-runner.js';
 import { LogThrottle } from './log-throttle.js';
 import { ProbeRunner } from './probe-runner.js';
+import { PublicAddressNotice } from './public-address-notice.js';
 import { RejectionTally } from './rejection-tally.js';
 
 /** One entry of /api/v1/status "targets": the probe result plus where the target came from. */
@@ -25,6 +27,8 @@ export interface TargetStatus extends Omit<ProbeResult, 'status' | 'iprev'> {
 export interface StatusReport {
   targets: TargetStatus[];
   logs: { path: string; open: boolean; lines: number }[];
+  /** True when discovery found only addresses not used on the Internet and no target is configured or learned (behind NAT). */
+  no_public_address?: boolean;
 }
 
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
@@ -36,16 +40,21 @@ export class Exporter {
   private readonly learned: LearnedTargets;
   /** "learned a sending IP" lines: at most 10 a minute, whatever the log names. */
   private readonly learnedLog = new LogThrottle(10, 60_000);
+  private readonly publicAddress: PublicAddressNotice;
 
-  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number } = {}) {
+  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number; interfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]> } = {}) {
     this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
     this.learned = new LearnedTargets(config.limits.maxSenderIps);
+    this.publicAddress = new PublicAddressNotice(logger);
     this.probes = new ProbeRunner(config, () => this.learned.list(), {
-      targets: (targets) => this.metrics.setTargets(targets),
+      targets: (targets) => {
+        this.metrics.setTargets(targets);
+        this.publicAddress.observe(targets);
+      },
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
-    }, logger);
+    }, logger, opts.interfaces);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
     this.metrics.markReload(true);
@@ -64,6 +73,7 @@ export class Exporter {
     this.metrics.setMaxSenderIps(config.limits.maxSenderIps);
     this.learned.setMax(config.limits.maxSenderIps);
     this.probes.reload(config);
+    this.publicAddress.rearm();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
     await this.logs.apply(config.logs);
     this.metrics.markReload(true);
@@ -102,7 +112,7 @@ export class Exporter {
       last_checked: endedAtMs === null ? null : new Date(endedAtMs).toISOString(),
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
-    return { targets, logs };
+    return { targets, logs, no_public_address: this.publicAddress.noPublicAddress() };
   }
 
   /** Stops probing and tailing. */

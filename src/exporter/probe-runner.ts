@@ -1,3 +1,4 @@
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { mapConcurrent } from '../probe/pool.js';
@@ -35,7 +36,8 @@ export class ProbeRunner {
   /** The running cycle's resolver, cancelled by stop() so that queries in flight end now, not at their timeout. */
   private resolver: Resolver | null = null;
 
-  constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger) {
+  constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger,
+    private readonly interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces) {
     this.scheduler = new CycleScheduler(() => this.cycle(), () => {
       this.logger.warn('probe cycle skipped: the previous cycle is still running');
       this.events.skipped();
@@ -107,7 +109,7 @@ export class ProbeRunner {
   private async discover(config: Config): Promise<Target[]> {
     const { targets, dropped } = mergeTargets({
       config: config.targets,
-      interface: config.discover.interfaces ? interfaceAddresses() : [],
+      interface: config.discover.interfaces ? interfaceAddresses(this.interfaces()) : [],
       egress: config.discover.egress ? await egressAddresses(config.discover.egressDestinations) : [],
       log: config.discover.fromLogs ? this.learned() : [],
     }, config.limits.maxTargets);

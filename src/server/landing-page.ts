@@ -2,6 +2,7 @@ import type { StatusReport, TargetStatus } from '../exporter/exporter.js';
 import type { TallyRow } from '../exporter/rejection-tally.js';
 import { isPtrRelated, type Reason } from '../logs/types.js';
 import { escapeHtml as e } from './html.js';
+import { publicAddressParagraph } from './public-address-paragraph.js';
 
 /** What the landing page shows. */
 export interface LandingData {
@@ -101,6 +102,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
       ? `<p>Receivers refused mail for reverse DNS ${plural(ptrRejections.reduce((n, r) => n + r.count, 0), 'time', 'times')} since start: ${ptrRejections.map((r) => `${e(r.provider)} ${e(r.code)}`).join(', ')}.</p>`
       : '',
     closedLogs.length > 0 ? `<p>${plural(closedLogs.length, 'mail log is', 'mail logs are')} not open, so rejections there go uncounted: ${closedLogs.map((p) => `<code>${e(p)}</code>`).join(', ')}.</p>` : '',
+    publicAddressParagraph(targets),
   ].join('');
   if (failing.length > 0) {
     const items = failing.map((t) => {
@@ -110,11 +112,12 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
     return `<div class="verdict fail" id="verdict" role="alert"><h2>${plural(failing.length, 'sending IP fails', 'sending IPs fail')} reverse DNS</h2>`
       + `<p>Receiving mail servers (Gmail, Microsoft, GMX and others) may refuse or defer mail sent from ${failing.length === 1 ? 'it' : 'them'}.</p><ul>${items}</ul>${extra}</div>`;
   }
-  if (unknown.length > 0 || ptrRejections.length > 0 || closedLogs.length > 0) {
+  if (extra !== '') {
     return `<div class="verdict warn" id="verdict"><h2>No sending IP fails reverse DNS, but look here</h2>${extra}</div>`;
   }
-  if (targets.length > 0 && countPassing(targets) === targets.length) {
-    return `<div class="verdict ok" id="verdict"><h2>All ${plural(targets.length, 'sending IP passes', 'sending IPs pass')} forward-confirmed reverse DNS</h2></div>`;
+  const probed = targets.filter((t) => t.probed);
+  if (probed.length > 0 && countPassing(probed) === probed.length) {
+    return `<div class="verdict ok" id="verdict"><h2>All ${plural(probed.length, 'sending IP passes', 'sending IPs pass')} forward-confirmed reverse DNS</h2></div>`;
   }
   return `<div class="verdict none" id="verdict"><h2>${targets.length === 0 ? 'No sending IPs to check yet' : 'The first check has not finished yet'}</h2></div>`;
 }
