@@ -25,7 +25,7 @@ describe('config', () => {
     expect(c.dns).toEqual({ servers: [], timeoutMs: 2000, attempts: 2 });
     expect(c.probe).toEqual({ schedule: '*/5 * * * *', concurrency: 32, runOnStart: true });
     expect(c.targets).toEqual([]);
-    expect(c.discover).toEqual({ interfaces: true, egress: true, egressDestinations: ['2001:4860:4860::8888', '8.8.8.8'], fromLogs: true });
+    expect(c.discover).toEqual({ interfaces: true, egress: true, egressDestinations: ['2001:4860:4860::8888', '8.8.8.8'], fromLogs: true, learnedFile: null, learnedTtlMs: 30 * 86_400_000 });
     expect(c.limits).toEqual({ maxTargets: 10000, maxSenderIps: 64, maxLabelLength: 256 });
     expect(c.probeEndpoint).toEqual({ enabled: false, allowedNetworks: [] });
   });
@@ -83,6 +83,8 @@ logs:
     ['dns:\n  timeout: 25d\n', 'dns.timeout: "25d" must be at most 30s'],
     ['dns:\n  timeout: 1y\n', 'dns.timeout: "1y" must be at most 30s'],
     ['dns:\n  timeout: 0ms\n', 'dns.timeout: "0ms" must be at least 10ms'],
+    ['discover:\n  learned_ttl: 10m\n', 'discover.learned_ttl: "10m" must be at least 1h'],
+    ['discover:\n  learned_ttl: 11y\n', 'discover.learned_ttl: "11y" must be at most 3650d'],
     ['dns:\n  attempts: 11\n', 'dns.attempts: 11 must be at most 10'],
     ['probe:\n  concurrency: 100000\n', 'probe.concurrency: 100000 must be at most 4096'],
     ['limits:\n  max_targets: 10000000\n', 'limits.max_targets: 10000000 must be at most 1000000'],

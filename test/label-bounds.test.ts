@@ -36,6 +36,7 @@ beforeAll(async () => {
   writeFileSync(log, lines.join(''));
   exporter = new Exporter(parseConfig(`
 probe: { schedule: "0 0 1 1 *", run_on_start: false }
+dns: { servers: ["127.0.0.1:9"], timeout: 100ms, attempts: 1 }
 discover: { interfaces: false, egress: false }
 logs: [{ path: ${JSON.stringify(log)}, format: postfix, start_at: beginning }]
 `), 't', silentLogger, { logPollIntervalMs: 60_000 });

@@ -10,9 +10,41 @@ const target = (more: Partial<TargetStatus>): TargetStatus => ({
 
 describe('landing page', () => {
   it('says how many PTR names of a target were not checked', () => {
-    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [target({ ptr_skipped: 990 })], logs: [] }, rejections: [], advice: () => null });
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [target({ ptr_skipped: 990 })], logs: [] }, rejections: [], senders: [], advice: () => null });
     expect(html).toContain('<div class="detail">990 more PTR names not checked</div>');
-    const plain = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [target({})], logs: [] }, rejections: [], advice: () => null });
+    const plain = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [target({})], logs: [] }, rejections: [], senders: [], advice: () => null });
     expect(plain).not.toContain('not checked');
+  });
+});
+
+describe('the banner names each refused sending IP', () => {
+  const rows = [
+    { provider: 'gmail', reason: 'ipv6_ptr_auth', code: '5.7.1', count: 4, lastSeenMs: 0 },
+    { provider: 'microsoft', reason: 'blocklist', code: '5.7.606', count: 2, lastSeenMs: 0 },
+  ];
+  const senders = [
+    { senderIp: '2001:db8::27', provider: 'gmail', reason: 'ipv6_ptr_auth', code: '5.7.1', count: 3, lastSeenMs: 0 },
+    { senderIp: '192.0.2.30', provider: 'microsoft', reason: 'blocklist', code: '5.7.606', count: 2, lastSeenMs: 0 },
+  ];
+  const refused = target({ ip: '2001:db8::27', family: 'ipv6', status: 'no_ptr', iprev: 'permerror', ptr: [], forward: {}, source: 'log' });
+
+  it('with provider, code, count, its verdict now and the fix; and the rest without an IP', () => {
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [refused], logs: [] }, rejections: rows, senders, advice: (t) => `fix for ${t.ip}` });
+    expect(html).toContain('<li>Gmail refused <code><b>2001:db8::27</b></code> (5.7.1, 3 times): it has no PTR record.<span class="fix">fix for 2001:db8::27</span></li>');
+    expect(html).toContain('Receivers refused mail for reverse DNS 1 time without naming the sending IP: gmail 5.7.1.');
+    expect(html).not.toContain('Microsoft refused');
+  });
+
+  it('lists rejections by sending IP with the PTR status now', () => {
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [refused], logs: [] }, rejections: rows, senders, advice: () => null });
+    expect(html).toContain('<tr class="ptr"><td><code>2001:db8::27</code></td><td>gmail</td><td>ipv6_ptr_auth<span class="tag">PTR</span></td><td>5.7.1</td><td>3</td><td>no_ptr</td></tr>');
+    expect(html).toContain('<tr><td><code>192.0.2.30</code></td><td>microsoft</td><td>blocklist</td><td>5.7.606</td><td>2</td><td>not probed</td></tr>');
+  });
+
+  it('escapes what came from the log', () => {
+    const evil = [{ ...senders[0]!, provider: '<script>', code: '<b>' }];
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [], logs: [] }, rejections: rows, senders: evil, advice: () => null });
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
   });
 });

@@ -27,6 +27,7 @@ describe('the "learned a sending IP" log line', () => {
     const written: string[] = [];
     const exporter = new Exporter(parseConfig(`
 probe: { schedule: "0 0 1 1 *", run_on_start: false }
+dns: { servers: ["127.0.0.1:9"], timeout: 100ms, attempts: 1 }
 discover: { interfaces: false, egress: false, from_logs: true }
 logs: [{ path: ${JSON.stringify(log)}, format: postfix, start_at: beginning }]
 `), 't', createLogger('info', 'logfmt', (l) => written.push(l)), { logPollIntervalMs: 60_000 });

@@ -64,7 +64,7 @@ const target = (ip: string, more: Partial<TargetStatus> = {}): TargetStatus => (
   ip, family: ip.includes(':') ? 'ipv6' : 'ipv4', status: null, iprev: null, ptr: [], forward: {}, confirmed: [], helo: null, duration_seconds: 0,
   error: null, source: 'interface', kind: addressKind(ip), probed: false, last_definite_status: null, last_checked: null, ...more,
 });
-const page = (status: StatusReport): string => renderLandingPage({ version: 't', telemetryPath: 'metrics', status, rejections: [], advice: () => null });
+const page = (status: StatusReport): string => renderLandingPage({ version: 't', telemetryPath: 'metrics', status, rejections: [], senders: [], advice: () => null });
 const SNIPPET = '<pre><code>targets:\n  - ip: 203.0.113.25</code></pre>';
 
 describe('the status page banner', () => {

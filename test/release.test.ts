@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, terminate, type Served } from './support/cli-process.js';
+import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { ensureRelease, headRevision, LINUX_ARCHIVE, RELEASE_DIR, RELEASE_NODE, VERSION, WINDOWS_ARCHIVE } from './support/release-build.js';
 
@@ -39,6 +39,12 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The value of ptr_probe_status{ip="192.0.2.25",status="pass"} in a scrape, or null. */
+function metricsProbeStatus(text: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith('ptr_probe_status{') && l.includes('ip="192.0.2.25"') && l.includes('status="pass"'));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
 }
 
 /** The COFF machine and optional-header subsystem of a PE file, or a reason it is not one. */
@@ -133,8 +139,10 @@ describe('the Linux archive', { timeout: 60_000 }, () => {
     let served: Served | undefined;
     try {
       served = await serve(config, { command: [exe], env });
-      const ready = await fetch(`${served.base}/-/ready`);
-      expect(ready.status).toBe(200);
+      const base = served.base;
+      // Ready once the first probe cycle has finished (503 until then).
+      await waitFor('/-/ready answering 200', served, async () => (await fetch(`${base}/-/ready`)).status === 200);
+      expect(metricsProbeStatus(await (await fetch(`${base}/metrics`)).text())).toBe(1);
       const metrics = await (await fetch(`${served.base}/metrics`)).text();
       expect(metrics).toMatch(new RegExp(`^ptr_exporter_build_info\\{version="${VERSION.replaceAll('.', '\\.')}",revision="[0-9a-f]{7}(-dirty)?",node_version="v${RELEASE_NODE.replaceAll('.', '\\.')}"\\} 1$`, 'm'));
       expect(await terminate(served)).toBe(0);

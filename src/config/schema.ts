@@ -108,7 +108,12 @@ const discoverSchema = z.strictObject({
   egress: z.boolean().default(true),
   egress_destinations: z.array(ipSchema).prefault(['2001:4860:4860::8888', '8.8.8.8']),
   from_logs: z.boolean().default(true),
-}).transform((d) => ({ interfaces: d.interfaces, egress: d.egress, egressDestinations: d.egress_destinations.map((n) => n.ip), fromLogs: d.from_logs }));
+  learned_file: z.string().optional(),
+  learned_ttl: durationSchema('1h', '3650d').prefault('30d'),
+}).transform((d) => ({
+  interfaces: d.interfaces, egress: d.egress, egressDestinations: d.egress_destinations.map((n) => n.ip), fromLogs: d.from_logs,
+  learnedFile: d.learned_file ?? null, learnedTtlMs: d.learned_ttl,
+}));
 
 const limitsSchema = z.strictObject({
   max_targets: positiveInt(1_000_000).default(10000),

@@ -4,8 +4,8 @@ import { isPtrRelated, type Rejection } from '../logs/types.js';
 import { ExporterMetrics } from '../metrics.js';
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { ProbeResult } from '../probe/types.js';
-import { LearnedTargets } from '../targets/learned-targets.js';
 import type { Target } from '../targets/target.js';
+import { LearnedStore } from './learned-store.js';
 import { LogRunner } from './log-runner.js';
 import { LogThrottle } from './log-throttle.js';
 import { ProbeRunner } from './probe-runner.js';
@@ -34,17 +34,19 @@ export interface StatusReport {
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
 export class Exporter {
   readonly metrics: ExporterMetrics;
-  readonly tally = new RejectionTally();
+  readonly tally: RejectionTally;
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
-  private readonly learned: LearnedTargets;
+  private readonly learned: LearnedStore;
   /** "learned a sending IP" lines: at most 10 a minute, whatever the log names. */
   private readonly learnedLog = new LogThrottle(10, 60_000);
   private readonly publicAddress: PublicAddressNotice;
 
-  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number; interfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]> } = {}) {
+  constructor(public config: Config, readonly version: string, private readonly logger: Logger,
+    opts: { logPollIntervalMs?: number; probeSoonDebounceMs?: number; interfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]> } = {}) {
     this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
-    this.learned = new LearnedTargets(config.limits.maxSenderIps);
+    this.tally = new RejectionTally(config.limits.maxSenderIps);
+    this.learned = new LearnedStore(config, logger);
     this.publicAddress = new PublicAddressNotice(logger);
     this.probes = new ProbeRunner(config, () => this.learned.list(), {
       targets: (targets) => {
@@ -54,7 +56,7 @@ export class Exporter {
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
-    }, logger, opts.interfaces);
+    }, logger, opts.probeSoonDebounceMs, opts.interfaces);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
     this.metrics.markReload(true);
@@ -62,6 +64,7 @@ export class Exporter {
 
   /** Starts probing and tailing. */
   async start(): Promise<void> {
+    await this.learned.load();
     await this.logs.apply(this.config.logs);
     this.probes.start();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
@@ -71,7 +74,8 @@ export class Exporter {
   async reload(config: Config): Promise<void> {
     this.config = config;
     this.metrics.setMaxSenderIps(config.limits.maxSenderIps);
-    this.learned.setMax(config.limits.maxSenderIps);
+    this.tally.setMaxSenderIps(config.limits.maxSenderIps);
+    await this.learned.reload(config);
     this.probes.reload(config);
     this.publicAddress.rearm();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
@@ -118,15 +122,19 @@ export class Exporter {
   /** Stops probing and tailing. */
   async stop(): Promise<void> {
     await Promise.all([this.probes.stop(), this.logs.stop()]);
+    await this.learned.flush();
   }
 
   private onRejection(r: Rejection): void {
     this.metrics.recordRejection(r);
     this.tally.add(r);
-    if (this.config.discover.fromLogs && r.senderIp !== null && isPtrRelated(r.reason) && this.learned.add(r.senderIp)) {
+    if (!this.config.discover.fromLogs || r.senderIp === null || !isPtrRelated(r.reason)) return;
+    const at = r.time ?? Date.now();
+    if (this.learned.add(r.senderIp, at)) {
       const verdict = this.learnedLog.take();
       if (verdict === 'write') this.logger.info('learned a sending IP from a PTR-related rejection', { ip: r.senderIp, provider: r.provider, reason: r.reason });
       else if (verdict === 'hold_back') this.logger.info('learned more sending IPs: not logged for the rest of this minute (at most 10 a minute)', { ip: r.senderIp });
     }
+    if (Date.now() - at <= this.config.discover.learnedTtlMs) this.probes.probeSoon(r.senderIp);
   }
 }

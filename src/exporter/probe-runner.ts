@@ -8,7 +8,7 @@ import { CycleScheduler } from '../probe/scheduler.js';
 import type { ProbeResult, ProbeStatus } from '../probe/types.js';
 import { egressAddresses } from '../targets/egress.js';
 import { interfaceAddresses } from '../targets/interfaces.js';
-import { mergeTargets } from '../targets/target-set.js';
+import { makeTarget, mergeTargets } from '../targets/target-set.js';
 import type { Target } from '../targets/target.js';
 
 /** What is known about one target. */
@@ -27,17 +27,33 @@ export interface ProbeEvents {
   skipped(): void;
 }
 
-/** Discovers targets and probes them on the schedule; keeps the latest state per target. */
+/** Wait after a learned IP before it is probed, so that a burst of rejections causes one probe. */
+export const PROBE_SOON_DEBOUNCE_MS = 1000;
+/** A learned IP probed this recently is not probed again out of schedule. */
+const PROBE_SOON_MIN_AGE_MS = 30_000;
+/** IPs waiting for an out-of-schedule probe, at most; a hostile log naming many IPs cannot grow it. */
+const PROBE_SOON_MAX_PENDING = 1024;
+
+/**
+ * Discovers targets and probes them on the schedule; keeps the latest state per target. An IP named
+ * in a rejection is also probed soon (probeSoon), outside the schedule: such probes run one batch at
+ * a time, never while a cycle runs (the cycle's end starts the batch that waited), and a cycle that
+ * starts during a batch waits for it (one batch is a few IPs, at most one DNS timeout).
+ */
 export class ProbeRunner {
   cyclesDone = 0;
   private readonly states = new Map<string, TargetState>();
+  private readonly pending = new Set<string>();
+  private soonTimer: NodeJS.Timeout | undefined;
+  private soonRun: Promise<void> = Promise.resolve();
+  private cycleRunning = false;
   private readonly scheduler: CycleScheduler;
   private readonly abort = new AbortController();
   /** The running cycle's resolver, cancelled by stop() so that queries in flight end now, not at their timeout. */
   private resolver: Resolver | null = null;
 
   constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger,
-    private readonly interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces) {
+    private readonly debounceMs = PROBE_SOON_DEBOUNCE_MS, private readonly interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces) {
     this.scheduler = new CycleScheduler(() => this.cycle(), () => {
       this.logger.warn('probe cycle skipped: the previous cycle is still running');
       this.events.skipped();
@@ -73,14 +89,93 @@ export class ProbeRunner {
     return [...this.states.values()];
   }
 
+  /** Probes an IP named in a rejection within about debounceMs, outside the schedule (see the class comment); only IPs still learned then are probed. */
+  probeSoon(ip: string): void {
+    if (this.abort.signal.aborted) return;
+    this.pending.delete(ip);
+    this.pending.add(ip);
+    if (this.pending.size > PROBE_SOON_MAX_PENDING) this.pending.delete(this.pending.values().next().value!);
+    this.soonTimer ??= setTimeout(() => {
+      this.soonTimer = undefined;
+      void this.probePending();
+    }, this.debounceMs);
+  }
+
+  /** Resolves once the out-of-schedule probes asked for so far have ended (tests). */
+  async settled(): Promise<void> {
+    while (this.soonTimer || this.pending.size > 0 || this.cycleRunning) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    await this.soonRun;
+  }
+
   /** Stops the schedule; a running cycle is cut short at its next probe. */
   async stop(): Promise<void> {
     this.abort.abort();
+    clearTimeout(this.soonTimer);
+    this.soonTimer = undefined;
+    this.pending.clear();
     this.resolver?.cancel();
     await this.scheduler.stop();
+    await this.soonRun;
+  }
+
+  private probePending(): Promise<void> {
+    if (this.cycleRunning || this.abort.signal.aborted) return this.soonRun;
+    const now = Date.now();
+    const learned = new Set(this.learned());
+    const ips = [...this.pending].filter((ip) => {
+      const at = this.states.get(ip)?.endedAtMs;
+      return learned.has(ip) && (at === undefined || at === null || now - at >= PROBE_SOON_MIN_AGE_MS);
+    });
+    this.pending.clear();
+    if (ips.length === 0) return this.soonRun;
+    this.soonRun = this.soonRun.then(() => this.probeNow(ips));
+    return this.soonRun;
+  }
+
+  /** Adds unknown IPs as learned targets (within limits.max_targets) and probes the IPs now. */
+  private async probeNow(ips: string[]): Promise<void> {
+    const config = this.config;
+    let added = false;
+    for (const ip of ips) {
+      if (this.states.has(ip) || this.states.size >= config.limits.maxTargets) continue;
+      this.states.set(ip, { target: makeTarget(ip, null, 'log'), result: null, endedAtMs: null, lastDefinite: null });
+      added = true;
+    }
+    if (added) this.events.targets(this.list().map((s) => s.target));
+    const targets = ips.map((ip) => this.states.get(ip)?.target).filter((t): t is Target => t !== undefined);
+    const resolver = createResolver(config.dns);
+    try {
+      await mapConcurrent(targets, config.probe.concurrency, (target) => this.probeOne(target, resolver), this.abort.signal);
+    } finally {
+      resolver.cancel();
+    }
+    this.logger.debug('probed learned IPs out of schedule', { ips: targets.length });
+  }
+
+  private async probeOne(target: Target, resolver: Resolver): Promise<void> {
+    const result = await probeIp({ ip: target.ip, helo: target.helo }, resolver);
+    const state = this.states.get(target.ip);
+    if (!state || this.abort.signal.aborted) return;
+    state.result = result;
+    state.endedAtMs = Date.now();
+    if (result.status !== 'temperror') state.lastDefinite = result.status;
+    this.events.result(state);
   }
 
   private async cycle(): Promise<void> {
+    this.cycleRunning = true;
+    try {
+      await this.soonRun;
+      await this.runCycle();
+    } finally {
+      this.cycleRunning = false;
+      if (this.pending.size > 0 && !this.soonTimer) void this.probePending();
+    }
+  }
+
+  private async runCycle(): Promise<void> {
     const started = performance.now();
     const config = this.config;
     const targets = await this.discover(config);
@@ -88,15 +183,8 @@ export class ProbeRunner {
     const resolver = createResolver(config.dns);
     this.resolver = resolver;
     const probed = targets.filter((t) => t.probed);
-    await mapConcurrent(probed, config.probe.concurrency, async (target) => {
-      const result = await probeIp({ ip: target.ip, helo: target.helo }, resolver);
-      const state = this.states.get(target.ip);
-      if (!state || this.abort.signal.aborted) return;
-      state.result = result;
-      state.endedAtMs = Date.now();
-      if (result.status !== 'temperror') state.lastDefinite = result.status;
-      this.events.result(state);
-    }, this.abort.signal);
+    for (const t of probed) this.pending.delete(t.ip);
+    await mapConcurrent(probed, config.probe.concurrency, (target) => this.probeOne(target, resolver), this.abort.signal);
     resolver.cancel();
     this.resolver = null;
     if (this.abort.signal.aborted) return;

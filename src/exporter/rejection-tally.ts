@@ -4,9 +4,25 @@ import type { Rejection } from '../logs/types.js';
 /** One row of the landing page's rejection summary. */
 export interface TallyRow { provider: string; reason: string; code: string; count: number; lastSeenMs: number }
 
-/** Counts rejections by provider, reason and code label (see codeLabel) since start, for the landing page; rows are bounded like the metric's series. */
+/** One row of the landing page's sender-IP view: our IP as the remote named it (or "other" beyond the cap). */
+export interface SenderRow extends TallyRow { senderIp: string }
+
+/**
+ * Counts rejections by provider, reason and code label (see codeLabel) since start, and by the sender
+ * IP the reply named, for the landing page; rows are bounded like the metrics' series (sender IPs by
+ * limits.max_sender_ips, the rest as "other").
+ */
 export class RejectionTally {
   private readonly rows = new Map<string, TallyRow>();
+  private readonly senders = new Map<string, SenderRow>();
+  private readonly senderIps = new Set<string>();
+
+  constructor(private maxSenderIps = 64) {}
+
+  /** Changes the sender-IP cap (on reload); IPs already counted stay. */
+  setMaxSenderIps(max: number): void {
+    this.maxSenderIps = max;
+  }
 
   /** Adds one rejection. */
   add(r: Rejection): void {
@@ -16,6 +32,19 @@ export class RejectionTally {
     row.count++;
     row.lastSeenMs = Math.max(row.lastSeenMs, r.time ?? Date.now());
     this.rows.set(key, row);
+    if (r.senderIp === null) return;
+    if (!this.senderIps.has(r.senderIp) && this.senderIps.size < this.maxSenderIps) this.senderIps.add(r.senderIp);
+    const ip = this.senderIps.has(r.senderIp) ? r.senderIp : 'other';
+    const skey = `${ip}\u0000${key}`;
+    const srow = this.senders.get(skey) ?? { senderIp: ip, provider: r.provider, reason: r.reason, code, count: 0, lastSeenMs: 0 };
+    srow.count++;
+    srow.lastSeenMs = Math.max(srow.lastSeenMs, r.time ?? Date.now());
+    this.senders.set(skey, srow);
+  }
+
+  /** Sender-IP rows, most frequent first. */
+  senderList(): SenderRow[] {
+    return [...this.senders.values()].sort((a, b) => b.count - a.count || b.lastSeenMs - a.lastSeenMs);
   }
 
   /** Rows, most frequent first. */

@@ -54,6 +54,7 @@ export function buildServer({ exporter, reload, web = null, onTlsRefused }: Serv
       telemetryPath: telemetryPath.replace(/^\//, ''),
       status,
       rejections: exporter.tally.list(),
+      senders: exporter.tally.senderList(),
       advice: (t) => (t.status === null ? null : adviceFor({ ...t, status: t.status, iprev: t.iprev! }, t.kind)),
     });
     return reply.type('text/html; charset=utf-8').send(html);

@@ -1,7 +1,8 @@
 import type { StatusReport, TargetStatus } from '../exporter/exporter.js';
-import type { TallyRow } from '../exporter/rejection-tally.js';
+import type { SenderRow, TallyRow } from '../exporter/rejection-tally.js';
 import { isPtrRelated, type Reason } from '../logs/types.js';
 import { escapeHtml as e } from './html.js';
+import { refusedSentences, senderTable } from './refused-senders.js';
 import { publicAddressParagraph } from './public-address-paragraph.js';
 
 /** What the landing page shows. */
@@ -10,6 +11,8 @@ export interface LandingData {
   telemetryPath: string;
   status: StatusReport;
   rejections: TallyRow[];
+  /** Rejections by the sending IP the reply named. */
+  senders: SenderRow[];
   advice: (t: TargetStatus) => string | null;
 }
 
@@ -84,6 +87,8 @@ ${targets.length === 0 ? '<tr><td colspan="5">No targets yet.</td></tr>' : targe
 <table id="rejections"><thead><tr><th>Provider</th><th>Reason</th><th>Code</th><th>Count</th><th>Last seen</th></tr></thead><tbody>
 ${d.rejections.length === 0 ? '<tr><td colspan="5">None seen.</td></tr>' : d.rejections.map(rejectionRow).join('\n')}
 </tbody></table>
+<h2>Rejections by sending IP</h2>
+${senderTable(d.senders, targets)}
 <h2>Logs</h2>
 <table id="logs"><thead><tr><th>Path</th><th>Open</th><th>Lines</th></tr></thead><tbody>
 ${d.status.logs.length === 0 ? '<tr><td colspan="3">No log configured.</td></tr>' : d.status.logs.map((l) => `<tr><td><code>${e(l.path)}</code></td><td>${l.open ? 'yes' : '<span class="closed">no: not readable yet</span>'}</td><td>${l.lines}</td></tr>`).join('\n')}
@@ -98,9 +103,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
     unknown.length > 0
       ? `<p>${plural(unknown.length, 'IP', 'IPs')} could not be checked (DNS error, not a PTR failure): ${unknown.map((t) => `<code>${e(t.ip)}</code>`).join(', ')}. Check that the configured DNS servers answer.</p>`
       : '',
-    ptrRejections.length > 0
-      ? `<p>Receivers refused mail for reverse DNS ${plural(ptrRejections.reduce((n, r) => n + r.count, 0), 'time', 'times')} since start: ${ptrRejections.map((r) => `${e(r.provider)} ${e(r.code)}`).join(', ')}.</p>`
-      : '',
+    ptrRejections.length > 0 ? refusedSentences(d.rejections, d.senders, targets, d.advice) : '',
     closedLogs.length > 0 ? `<p>${plural(closedLogs.length, 'mail log is', 'mail logs are')} not open, so rejections there go uncounted: ${closedLogs.map((p) => `<code>${e(p)}</code>`).join(', ')}.</p>` : '',
     publicAddressParagraph(targets),
   ].join('');

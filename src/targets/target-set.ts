@@ -35,7 +35,8 @@ export function mergeTargets(sources: SourceAddresses, maxTargets: number): { ta
   return { targets: [...byIp.values()], dropped };
 }
 
-function makeTarget(ip: string, helo: string | null, source: TargetSource): Target {
+/** A target from one source: configured and log-learned IPs are always probed, discovered ones when routable. */
+export function makeTarget(ip: string, helo: string | null, source: TargetSource): Target {
   const kind = addressKind(ip);
   const probed = source === 'config' || source === 'log' || isRoutableKind(kind);
   return { ip, family: familyOf(ip), helo, source, kind, probed };
