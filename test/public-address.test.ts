@@ -112,6 +112,7 @@ probe: { schedule: "0 0 1 1 *", run_on_start: false }
 discover: { interfaces: true, egress: false, from_logs: true }
 logs: []
 ${targets}`);
+  const statusOf = async (): Promise<StatusReport> => (await app.inject('/api/v1/status')).json<StatusReport>();
   const warnings = () => lines.filter((l) => l.includes('level=warn') && l.includes('no public sending address'));
 
   beforeAll(async () => {
@@ -129,15 +130,15 @@ ${targets}`);
 
   it('warns once after the first cycle, and says so on / and in /api/v1/status', async () => {
     expect(warnings()).toHaveLength(0);
-    expect((await app.inject('/api/v1/status')).json().no_public_address).toBe(false);
+    expect((await statusOf()).no_public_address).toBe(false);
     await exporter.probes.runNow();
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]).toContain('addresses="127.0.0.1 (loopback), ::1 (loopback), 192.168.1.25 (private), fd00::25 (ula), fe80::25 (link_local)"');
     expect(warnings()[0]).toContain('targets: [{ ip: 203.0.113.25 }]');
     expect(warnings()[0]).toContain('ptr-exporter probe IP');
-    const status = (await app.inject('/api/v1/status')).json();
+    const status = await statusOf();
     expect(status.no_public_address).toBe(true);
-    expect(status.targets.map((t: TargetStatus) => t.probed)).toEqual([false, false, false, false, false]);
+    expect(status.targets.map((t) => t.probed)).toEqual([false, false, false, false, false]);
     const html = (await app.inject('/')).body;
     expect(html).toContain('<div class="verdict warn" id="verdict">');
     expect(html).toContain('No public sending address found.');
@@ -150,7 +151,7 @@ ${targets}`);
     await exporter.reload(config('targets: [{ ip: 192.0.2.25 }]'));
     await exporter.probes.runNow();
     expect(warnings()).toHaveLength(1);
-    expect((await app.inject('/api/v1/status')).json().no_public_address).toBe(false);
+    expect((await statusOf()).no_public_address).toBe(false);
     const html = (await app.inject('/')).body;
     expect(html).not.toContain('No public sending address found');
     expect(html).toContain('All 1 sending IP passes');
@@ -174,7 +175,7 @@ describe('the built CLI with discover.interfaces on this machine', () => {
     dir = mkdtempSync(join(tmpdir(), 'ptr-nat-'));
     const file = join(dir, 'config.yml');
     writeFileSync(file, 'dns: { servers: ["127.0.0.1:9"], timeout: 200ms, attempts: 1 }\nprobe: { schedule: "0 0 1 1 *", run_on_start: true }\n'
-      + 'discover: { interfaces: true, egress: true, egress_destinations: ["127.0.0.1", "::1"], from_logs: false }\nlogs: []\nweb: { listen_address: "127.0.0.1:0" }\n');
+    + 'discover: { interfaces: true, egress: true, egress_destinations: ["127.0.0.1", "::1"], from_logs: false }\nlogs: []\nweb: { listen_address: "127.0.0.1:0" }\n');
     served = await serve(file);
   }, 20_000);
 

@@ -28,7 +28,7 @@ export class PublicAddressNotice {
       this.logger.warn('no public sending address found: this host has only addresses that are not used on the Internet, so receivers never see them and nothing is probed', {
         addresses: describeAddresses(targets),
         fix: `A mail server behind NAT sends from its router's public address: add it to the config file as targets: [{ ip: ${EXAMPLE_PUBLIC_IP} }] `
-          + `(an example address: use yours) and reload, or check an address now with: ptr-exporter probe IP`,
+          + '(an example address: use yours) and reload, or check an address now with: ptr-exporter probe IP',
       });
     }
     this.warned = this.latest;
