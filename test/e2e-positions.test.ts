@@ -107,7 +107,7 @@ it('a restart counts exactly the lines written while it was down', async () => {
   if (saved.kind !== 'ok') throw new Error(`positions file: ${JSON.stringify(saved)}`);
   const st = await stat(log, { bigint: true });
   expect(saved.positions.get(log)).toMatchObject({ file: log, dev: st.dev.toString(), ino: st.ino.toString(), offset: Number(st.size) });
-  expect((await readdir(dir)).sort()).toEqual(['config.yml', 'mail.log', 'positions.json']);
+  expect((await readdir(dir)).sort()).toEqual(['config.yml', 'learned-ips.json', 'mail.log', 'positions.json']); // no .tmp left behind
 
   await appendFile(log, block(N, N + M));
   const second = await start(config);

@@ -64,7 +64,8 @@ const target = (ip: string, more: Partial<TargetStatus> = {}): TargetStatus => (
   ip, family: ip.includes(':') ? 'ipv6' : 'ipv4', status: null, iprev: null, ptr: [], forward: {}, confirmed: [], helo: null, duration_seconds: 0,
   error: null, source: 'interface', kind: addressKind(ip), probed: false, last_definite_status: null, last_checked: null, ...more,
 });
-const page = (status: StatusReport): string => renderLandingPage({ version: 't', telemetryPath: 'metrics', status, rejections: [], senders: [], advice: () => null });
+const page = (status: Pick<StatusReport, 'targets' | 'logs'>): string =>
+  renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { ...status, auth: [] }, rejections: [], senders: [], advice: () => null });
 const SNIPPET = '<pre><code>targets:\n  - ip: 203.0.113.25</code></pre>';
 
 describe('the status page banner', () => {
@@ -106,11 +107,14 @@ describe('an exporter on a host behind NAT (interface table injected)', () => {
   let exporter: Exporter;
   let app: ReturnType<typeof buildServer>;
   const lines: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'ptr-nat-inject-'));
+  const log = join(dir, 'mail.log');
+  writeFileSync(log, '');
   const config = (targets: string) => parseConfig(`
 dns: { servers: ["${dns.address}"], timeout: 300ms, attempts: 1 }
 probe: { schedule: "0 0 1 1 *", run_on_start: false }
 discover: { interfaces: true, egress: false, from_logs: true }
-logs: []
+logs: [{ path: ${JSON.stringify(log)}, format: postfix }]
 ${targets}`);
   const statusOf = async (): Promise<StatusReport> => (await app.inject('/api/v1/status')).json<StatusReport>();
   const warnings = () => lines.filter((l) => l.includes('level=warn') && l.includes('no public sending address'));
@@ -126,6 +130,7 @@ ${targets}`);
     await app.close();
     await exporter.stop();
     await dns.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('warns once after the first cycle, and says so on / and in /api/v1/status', async () => {

@@ -5,8 +5,10 @@ import { ExporterMetrics } from '../metrics.js';
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { ProbeResult } from '../probe/types.js';
 import type { Target } from '../targets/target.js';
+import { authStatus, type AuthStatus } from './auth-status.js';
 import { LearnedStore } from './learned-store.js';
 import { LogRunner } from './log-runner.js';
+import { watchLogSilence } from './log-silence.js';
 import { LogThrottle } from './log-throttle.js';
 import { ProbeRunner } from './probe-runner.js';
 import { PublicAddressNotice } from './public-address-notice.js';
@@ -27,9 +29,16 @@ export interface TargetStatus extends Omit<ProbeResult, 'status' | 'iprev'> {
 export interface StatusReport {
   targets: TargetStatus[];
   logs: { path: string; open: boolean; lines: number }[];
+  /** SPF, DKIM and DMARC per (IP, domain) of the configured domains. */
+  auth: AuthStatus[];
+  /** Set when no MTA log is being read at all: silence then does not mean health. */
+  log_warning?: string | null;
   /** True when discovery found only addresses not used on the Internet and no target is configured or learned (behind NAT). */
   no_public_address?: boolean;
 }
+
+/** The status text when no log is configured or found. */
+export const NO_LOG_WARNING = 'no MTA log is being read: SMTP rejections cannot be counted. Configure one under logs: in the config file (path: a file or glob, or journal: {} for the systemd journal).';
 
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
 export class Exporter {
@@ -38,6 +47,7 @@ export class Exporter {
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
   private readonly learned: LearnedStore;
+  private stopSilenceWatch: () => void = () => {};
   /** "learned a sending IP" lines: at most 10 a minute, whatever the log names. */
   private readonly learnedLog = new LogThrottle(10, 60_000);
   private readonly publicAddress: PublicAddressNotice;
@@ -56,6 +66,7 @@ export class Exporter {
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
+      auth: (snapshot) => this.metrics.recordAuth(snapshot),
     }, logger, opts.probeSoonDebounceMs, opts.interfaces);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
@@ -66,6 +77,7 @@ export class Exporter {
   async start(): Promise<void> {
     await this.learned.load();
     await this.logs.apply(this.config.logs);
+    this.stopSilenceWatch = watchLogSilence(() => this.logs.stats(), this.logger);
     this.probes.start();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
   }
@@ -116,11 +128,13 @@ export class Exporter {
       last_checked: endedAtMs === null ? null : new Date(endedAtMs).toISOString(),
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
-    return { targets, logs, no_public_address: this.publicAddress.noPublicAddress() };
+    const auth = authStatus(this.probes.authSnapshot(), this.probes.list().map((s) => s.target));
+    return { targets, logs, auth, log_warning: logs.length === 0 ? NO_LOG_WARNING : null, no_public_address: this.publicAddress.noPublicAddress() };
   }
 
   /** Stops probing and tailing. */
   async stop(): Promise<void> {
+    this.stopSilenceWatch();
     await Promise.all([this.probes.stop(), this.logs.stop()]);
     await this.learned.flush();
   }
