@@ -151,7 +151,7 @@ function checkHeaders(given: Record<string, string>, problems: string[]): Record
       continue;
     }
     const allowed = EXTRA_HEADERS[canonical]!;
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- the class matches the C0 controls and DEL on purpose
     if (/[\u0000-\u001f\u007f]/.test(value)) problems.push(`${where}: must not contain control characters`);
     else if (allowed.length > 0 && !allowed.includes(value)) problems.push(`${where}: ${JSON.stringify(value)} must be one of ${allowed.join(', ')}`);
     else if (value !== '') out[canonical] = value;
