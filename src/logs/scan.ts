@@ -36,6 +36,8 @@ export interface ScanFilesOptions {
   stdin?: NodeJS.ReadableStream;
   /** Year for timestamps without one (default: the current year). */
   year?: number;
+  /** Rejections logged before this time (Unix ms) are left out; those without a time are kept. */
+  sinceMs?: number;
 }
 
 const READ_SIZE = 1 << 16;
@@ -63,6 +65,10 @@ export async function scanFiles(paths: string[], opts: ScanFilesOptions): Promis
   };
 
   const agg = new Aggregator();
+  const since = opts.sinceMs;
+  const add = since === undefined ? (r: Rejection): void => agg.add(r) : (r: Rejection): void => {
+    if (r.time === null || r.time >= since) agg.add(r);
+  };
   const files: ScanFileReport[] = [];
   for (const path of paths) {
     const pipeline = createLogPipeline(opts.format, { lenient: opts.format !== 'auto', year: opts.year });
@@ -73,7 +79,7 @@ export async function scanFiles(paths: string[], opts: ScanFilesOptions): Promis
       bytes += chunk.length;
       for (const line of splitter.push(chunk)) {
         lines++;
-        for (const r of pipeline.push(line)) agg.add(r);
+        for (const r of pipeline.push(line)) add(r);
       }
     };
     try {
@@ -91,7 +97,7 @@ export async function scanFiles(paths: string[], opts: ScanFilesOptions): Promis
     }
     for (const line of splitter.flush()) {
       lines++;
-      for (const r of pipeline.push(line)) agg.add(r);
+      for (const r of pipeline.push(line)) add(r);
     }
     files.push({ path, format: pipeline.format, lines, bytes });
   }
