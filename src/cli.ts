@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { parseDuration } from './config/duration.js';
+import { isDomainName, isSelector, normalizeDomain } from './auth/domain-name.js';
 import { SCAN_FORMAT_CHOICES } from './logs/formats/index.js';
 import { parseServerAddress } from './probe/server-address.js';
 import { isHostname, normalizeHostname } from './targets/hostname.js';
@@ -42,22 +43,34 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
     .option('--dns.server <host[:port]>', 'DNS server to ask (repeatable); default: the system resolvers', collectServer, [])
     .option('--helo <name>', 'the name the MTA announces; the PTR name must equal it', heloArg)
     .option('--timeout <duration>', 'timeout per DNS query', durationArg, 2000)
+    .option('--domain <domain>', 'also check SPF of each IP for this envelope-sender domain, and its DKIM keys and DMARC (repeatable)', collectDomain, [])
+    .option('--dkim-selector <selector>', 'DKIM selector whose key each --domain must publish (repeatable)', collectSelector, [])
     .option('--json', 'print JSON')
-    .action((ips: string[], o: { 'dns.server': string[]; helo?: string; timeout: number; json?: boolean }) => {
+    .action((ips: string[], o: { 'dns.server': string[]; helo?: string; timeout: number; domain: string[]; dkimSelector: string[]; json?: boolean }) => {
+      if (o.dkimSelector.length > 0 && o.domain.length === 0) throw new UsageError('option --dkim-selector needs --domain');
       setExit(import('./commands/probe.js').then(({ probeCommand }) => probeCommand(ips, {
         dns: { servers: o['dns.server'], timeoutMs: o.timeout, attempts: 2 },
         helo: o.helo ?? null,
         json: o.json === true,
+        domains: o.domain.map((name) => ({ name, dkimSelectors: o.dkimSelector })),
       }, out)));
     });
 
   program.command('scan')
     .description('read whole log files (or - for stdin) once and print the rejection summary')
-    .argument('<file...>', 'log files, or - for standard input')
+    .argument('[file...]', 'log files, or - for standard input')
     .addOption(new Option('--format <format>', 'log format').choices(SCAN_FORMAT_CHOICES).default('auto'))
     .option('--json', 'print JSON')
-    .action((files: string[], o: { format: string; json?: boolean }) => {
-      setExit(import('./commands/scan.js').then(({ scanCommand }) => scanCommand(files, { format: o.format as 'auto', json: o.json === true }, out, err)));
+    .option('--journal', 'read the systemd journal (the MTA units) instead of files')
+    .option('--journal-directory <dir>', 'with --journal: a journal directory instead of the system journal')
+    .option('--since <duration>', 'with --journal: only entries of the last DURATION (like 1h or 24h)', durationArg)
+    .action((files: string[], o: { format: string; json?: boolean; journal?: boolean; journalDirectory?: string; since?: number }) => {
+      const journal = o.journal === true || o.journalDirectory !== undefined;
+      if (journal && files.length > 0) throw new UsageError('scan takes files or --journal, not both');
+      if (!journal && files.length === 0) throw new UsageError('scan needs a FILE (or - for standard input) or --journal');
+      if (!journal && o.since !== undefined) throw new UsageError('--since needs --journal');
+      const journalOpts = journal ? { directory: o.journalDirectory ?? '', sinceMs: o.since === undefined ? undefined : Date.now() - o.since } : undefined;
+      setExit(import('./commands/scan.js').then(({ scanCommand }) => scanCommand(files, { format: o.format as 'auto', json: o.json === true, journal: journalOpts }, out, err)));
     });
 
   program.command('check-config')
@@ -66,6 +79,18 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
     .action((file: string) => setExit(import('./commands/check-config.js').then(({ checkConfigCommand }) => checkConfigCommand(file, out, err))));
 
   return program;
+}
+
+function collectDomain(value: string, previous: string[]): string[] {
+  if (!isDomainName(value)) throw new InvalidArgumentError('expected a domain name like example.com.');
+  const name = normalizeDomain(value);
+  return previous.includes(name) ? previous : [...previous, name];
+}
+
+function collectSelector(value: string, previous: string[]): string[] {
+  if (!isSelector(value)) throw new InvalidArgumentError('expected a DKIM selector like s2024 (letters, digits, hyphens, dots).');
+  const name = value.toLowerCase();
+  return previous.includes(name) ? previous : [...previous, name];
 }
 
 function collectServer(value: string, previous: string[]): string[] {

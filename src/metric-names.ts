@@ -39,7 +39,15 @@ export const METRICS = {
   ptr_log_rotations_total: { type: 'counter', help: 'Log rotations seen (rename, recreate or a newer file for a pattern).', labels: PATH },
   ptr_log_truncations_total: { type: 'counter', help: 'Log truncations seen (copytruncate).', labels: PATH },
   ptr_log_read_errors_total: { type: 'counter', help: 'Errors opening or reading the log.', labels: PATH },
-  ptr_log_open: { type: 'gauge', help: '1 while the log file is open for reading.', labels: PATH },
+  ptr_log_open: { type: 'gauge', help: '1 while the log is open for reading (a file, or the journal through journalctl).', labels: PATH },
+  ptr_log_sources: { type: 'gauge', help: 'Number of MTA logs being read; 0 means no rejection can be counted.', labels: [] },
+
+  ptr_spf_status: { type: 'gauge', help: '1 for the current SPF result (RFC 7208 check_host) of the IP for the domain, 0 for the others.', labels: [...IP, 'domain', 'result'], cached: true },
+  ptr_spf_last_definite_status: { type: 'gauge', help: 'Like ptr_spf_status but ignoring temperror: the last definite SPF result.', labels: [...IP, 'domain', 'result'], cached: true },
+  ptr_dkim_key_status: { type: 'gauge', help: '1 for the current status of the DKIM key record selector._domainkey.domain, 0 for the others.', labels: ['domain', 'selector', 'status'], cached: true },
+  ptr_dmarc_status: { type: 'gauge', help: '1 for the current status of the DMARC record _dmarc.domain (policy: its p= when present).', labels: ['domain', 'status', 'policy'], cached: true },
+  ptr_sending_ready: { type: 'gauge', help: '1 when the IP passes FCrDNS and, for the domain, SPF passes or a DKIM key is valid (the DNS side of Gmail\'s IPv6 rule).', labels: [...IP, 'domain'], cached: true },
+  ptr_auth_pairs_skipped_total: { type: 'counter', help: '(IP, domain) SPF checks skipped because a cycle had more pairs than limits.max_auth_pairs.', labels: [] },
 
   ptr_exporter_build_info: { type: 'gauge', help: 'Always 1; labels carry the exporter version, its git revision and the Node.js version.', labels: ['version', 'revision', 'node_version'] },
   ptr_exporter_config_last_reload_successful: { type: 'gauge', help: '1 if the last config load or reload succeeded.', labels: [] },

@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { AUTH_FAMILIES, renderAuthSeries } from './auth-series.js';
+import type { AuthSnapshot } from './auth/snapshot.js';
 import { codeLabel } from './code-label.js';
 import type { Rejection } from './logs/types.js';
 import { declaration, type MetricName } from './metric-names.js';
@@ -29,6 +31,8 @@ export class ExporterMetrics {
   readonly interval = this.gauge('ptr_probe_schedule_interval_seconds');
   readonly targets = this.gauge('ptr_targets');
   readonly cyclesSkipped = this.counter('ptr_probe_cycles_skipped_total');
+  readonly authPairsSkipped = this.counter('ptr_auth_pairs_skipped_total');
+  private authText = renderAuthSeries(null);
 
   readonly rejections = this.counter('ptr_smtp_rejections_total');
   readonly senderRejections = this.counter('ptr_smtp_sender_rejections_total');
@@ -44,6 +48,11 @@ export class ExporterMetrics {
       this.logOpen.reset();
       for (const [path, s] of this.logStats()) this.logOpen.set({ path }, s.open ? 1 : 0);
     },
+  });
+
+  readonly logSources: Gauge = new Gauge({
+    ...declaration('ptr_log_sources'), registers: [this.registry],
+    collect: () => this.logSources.set(this.logStats().size),
   });
 
   readonly buildInfo = this.gauge('ptr_exporter_build_info');
@@ -81,9 +90,15 @@ export class ExporterMetrics {
     this.targets.set(targets.length);
   }
 
-  /** The exposition in pieces, sent without copying: prom-client's metrics, then the cached per-target probe series. */
+  /** Publishes one authentication cycle (SPF, DKIM, DMARC, readiness) and counts its skipped pairs. */
+  recordAuth(snapshot: AuthSnapshot): void {
+    this.authText = renderAuthSeries(snapshot);
+    this.authPairsSkipped.inc(snapshot.cycle.skipped);
+  }
+
+  /** The exposition in pieces, sent without copying: prom-client's metrics, then the cached per-target probe and auth series. */
   async renderParts(): Promise<Buffer[]> {
-    return [Buffer.from(await this.registry.metrics(), 'utf8'), this.probeSeries.render()];
+    return [Buffer.from(await this.registry.metrics(), 'utf8'), this.probeSeries.render(), this.authText];
   }
 
   /** The whole exposition as one buffer. */
@@ -93,7 +108,7 @@ export class ExporterMetrics {
 
   /** Every metric family name exposed. */
   async names(): Promise<string[]> {
-    return [...(await this.registry.getMetricsAsJSON()).map((m) => m.name), ...PROBE_FAMILIES];
+    return [...(await this.registry.getMetricsAsJSON()).map((m) => m.name), ...PROBE_FAMILIES, ...AUTH_FAMILIES];
   }
 
   /** Records the end of a probe cycle. */

@@ -72,12 +72,19 @@ export class ProbeSeries {
   /** The families in the Prometheus text format, as bytes ready to send. */
   render(): Buffer {
     if (this.text === null) {
-      const out: string[] = [];
+      // Written part by part into one buffer of the exact size: no 13 MB joined string at 10,000 targets.
+      let size = 0;
       NAMES.forEach((_, i) => {
-        out.push(HEADERS[i]!);
-        for (const s of this.byIp.values()) out.push(s.parts[i] ?? '');
+        size += Buffer.byteLength(HEADERS[i]!);
+        for (const s of this.byIp.values()) size += Buffer.byteLength(s.parts[i] ?? '');
       });
-      this.text = Buffer.from(out.join(''), 'utf8');
+      const text = Buffer.allocUnsafeSlow(size);
+      let at = 0;
+      NAMES.forEach((_, i) => {
+        at += text.write(HEADERS[i]!, at);
+        for (const s of this.byIp.values()) at += text.write(s.parts[i] ?? '', at);
+      });
+      this.text = text;
     }
     return this.text;
   }

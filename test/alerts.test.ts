@@ -19,7 +19,7 @@ const GRAFANA = join(ROOT, 'dashboards', 'grafana-alerting.yml');
 const TESTS_DIR = join(ROOT, 'test', 'rules');
 // The README ships with every install (npm package, release archives); no web page is assumed to exist.
 const RUNBOOK = 'README.md#alert-';
-const ALERTS = ['PtrRecordInvalid', 'PtrProbeTemporaryErrors', 'PtrProbeStale', 'SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'PtrExporterLogUnreadable'];
+const ALERTS = ['PtrRecordInvalid', 'PtrProbeTemporaryErrors', 'PtrProbeStale', 'SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'Ipv6SendingWithoutAuthentication', 'PtrExporterLogUnreadable', 'PtrExporterNoMtaLog'];
 
 interface RuleTest { alert_rule_test?: { alertname: string; exp_alerts: { exp_labels: Record<string, string>; exp_annotations?: Record<string, string> }[] }[] }
 
@@ -167,7 +167,7 @@ describe('grafana-alerting.yml', () => {
 describe('against a real Prometheus scraping exporter output', () => {
   it('loads the rules, evaluates them without errors, fires on a first rejection, and temperror is no PTR failure', async () => {
     const prometheus = await e2e;
-    const wanted = (a: Alert[]) => ['SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'PtrExporterLogUnreadable'].every((n) => a.some((x) => x.labels.alertname === n));
+    const wanted = (a: Alert[]) => ['SmtpPtrRejections', 'Ipv6SendingWithoutValidPtr', 'Ipv6SendingWithoutAuthentication', 'PtrExporterLogUnreadable'].every((n) => a.some((x) => x.labels.alertname === n));
     let alerts: Alert[] = [];
     // Prometheus' target discovery waits 5 s before the first scrape; the rules are evaluated every second.
     for (let i = 0; i < 60 && !wanted(alerts); i++) {

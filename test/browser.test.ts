@@ -171,7 +171,7 @@ describe('the landing page in chromium', { timeout: 15_000 }, () => {
     const page2 = await browser.newPage();
     try {
       const banner = async (targets: TargetStatus[]) => {
-        await page2.setContent(renderLandingPage({ version: '9.9.9', telemetryPath: 'metrics', status: { targets, logs: [] }, rejections: [], senders: [], advice: () => null }));
+        await page2.setContent(renderLandingPage({ version: '9.9.9', telemetryPath: 'metrics', status: { targets, logs: [], auth: [] }, rejections: [], senders: [], advice: () => null }));
         const b = page2.locator('#verdict');
         return { cls: await b.getAttribute('class'), text: await b.innerText() };
       };

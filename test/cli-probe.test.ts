@@ -6,7 +6,7 @@ import { runCli } from './support/cli-process.js';
 // `ptr-exporter probe` through the built CLI (dist/, built by `npm test`'s pretest) against the test DNS server.
 
 const REV6 = (last: string): string => `${last}.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa`;
-const JSON_KEYS = ['ip', 'family', 'status', 'iprev', 'ptr', 'forward', 'confirmed', 'helo', 'duration_seconds', 'error'].sort();
+const JSON_KEYS = ['ip', 'family', 'status', 'iprev', 'ptr', 'forward', 'confirmed', 'helo', 'duration_seconds', 'error', 'auth'].sort();
 
 interface Result {
   ip: string; family: string; status: string; iprev: string; ptr: string[]; forward: Record<string, string[]>;

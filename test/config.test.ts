@@ -26,8 +26,15 @@ describe('config', () => {
     expect(c.probe).toEqual({ schedule: '*/5 * * * *', concurrency: 32, runOnStart: true });
     expect(c.targets).toEqual([]);
     expect(c.discover).toEqual({ interfaces: true, egress: true, egressDestinations: ['2001:4860:4860::8888', '8.8.8.8'], fromLogs: true, learnedFile: null, learnedTtlMs: 30 * 86_400_000 });
-    expect(c.limits).toEqual({ maxTargets: 10000, maxSenderIps: 64, maxLabelLength: 256 });
+    expect(c.limits).toEqual({ maxTargets: 10000, maxSenderIps: 64, maxLabelLength: 256, maxAuthPairs: 1000 });
     expect(c.probeEndpoint).toEqual({ enabled: false, allowedNetworks: [] });
+    expect(c.domains).toEqual([]);
+  });
+
+  it('normalises domains and their DKIM selectors', () => {
+    const c = parseConfig('domains:\n  - name: Example.ORG.\n    dkim_selectors: [S2024, ed]\n  - name: example.net\nlimits:\n  max_auth_pairs: 5\n');
+    expect(c.domains).toEqual([{ name: 'example.org', dkimSelectors: ['s2024', 'ed'] }, { name: 'example.net', dkimSelectors: [] }]);
+    expect(c.limits.maxAuthPairs).toBe(5);
   });
 
   it('normalises targets and helo names', () => {
@@ -64,7 +71,7 @@ logs:
     ['web:\n  listen_address: "9808"\n', 'web.listen_address: "9808" is not HOST:PORT'],
     ['web:\n  telemetry_path: metrics\n', 'web.telemetry_path: "metrics" must be a path starting with /'],
     ['logs:\n  - path: /var/log/mail.log\n    format: qmail\n', 'logs[0].format: "qmail" must be one of auto, postfix, exim, mdaemon, sendmail, opensmtpd'],
-    ['logs:\n  - format: postfix\n', 'logs[0].path: is required'],
+    ['logs:\n  - format: postfix\n', 'logs[0].path: is required (a file or glob), or journal instead'],
     ['logs:\n  - path: /var/log/mail.log\n    start_at: middle\n', 'logs[0].start_at: "middle" must be end or beginning'],
     ['targets:\n  - ip: 192.0.2.1\n  - ip: 192.0.2.001\n', 'targets[1].ip: "192.0.2.001" is not an IP address'],
     ['targets:\n  - ip: 192.0.2.1\n  - ip: "::ffff:192.0.2.1"\n', 'targets[1].ip: "::ffff:192.0.2.1" is listed twice'],
@@ -73,6 +80,14 @@ logs:
     ['targets: 192.0.2.1\n', 'targets: "192.0.2.1" must be a list'],
     ['discover:\n  interfaces: yes please\n', 'discover.interfaces: "yes please" must be a boolean'],
     ['limits:\n  max_sender_ips: -1\n', 'limits.max_sender_ips: -1 must be at least 1'],
+    ['limits:\n  max_auth_pairs: 100001\n', 'limits.max_auth_pairs: 100001 must be at most 100000'],
+    ['domains:\n  - name: "example .org"\n', 'domains[0].name: "example .org" is not a domain name like example.com'],
+    ['domains:\n  - name: example.org\n    dkim_selector: [s1]\n', 'domains[0].dkim_selector: unknown key'],
+    ['domains:\n  - name: example.org\n    dkim_selectors: ["s 1"]\n', 'domains[0].dkim_selectors[0]: "s 1" is not a DKIM selector (letters, digits, hyphens, dots)'],
+    ['domains:\n  - name: example.org\n    dkim_selectors: [s1, S1]\n', 'domains[0].dkim_selectors[1]: "S1" is listed twice'],
+    ['domains:\n  - name: example.org\n  - name: Example.ORG.\n', 'domains[1].name: "Example.ORG." is listed twice'],
+    ['domains:\n  - example.org\n', 'domains[0]: "example.org" must be a mapping'],
+    ['domains:\n  - dkim_selectors: [s1]\n', 'domains[0].name: is required'],
     ['dns: [1, 2\n', 'YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1'],
   ])('refuses %j with a message naming the field', (yaml, message) => {
     expect(problems(yaml)).toContain(message);

@@ -91,6 +91,20 @@ describe('dashboards/ptr-exporter.json', () => {
     }
     expect(panelExprs.some((e) => /reason=~"ptr\|ipv6_ptr_auth"/.test(e.expr) && /rate\(ptr_smtp_rejections_total/.test(e.expr))).toBe(true);
   });
+
+  it('shows SPF per IP and domain, DKIM and DMARC per domain and readiness, coloured like the PTR statuses', () => {
+    const panelOf = (metric: string) => panelExprs.find((e) => metricNames(e.expr).includes(metric))?.panel;
+    const colours = (metric: string, field: string): Record<string, string | undefined> => {
+      const override = panelOf(metric)!.fieldConfig!.overrides!.find((o) => o.matcher.options === field)!;
+      const mapping = (override.properties.find((x) => x.id === 'mappings')!.value as Mapping[])[0]!;
+      return Object.fromEntries(Object.values(mapping.options).map((o): [string, string | undefined] => [o.text ?? '', o.color]));
+    };
+    expect(colours('ptr_spf_status', 'result')).toEqual({ pass: 'green', temperror: 'orange', fail: 'red', softfail: 'red', neutral: 'red', none: 'red', permerror: 'red' });
+    expect(colours('ptr_dkim_key_status', 'status')).toEqual({ valid: 'green', temperror: 'orange', missing: 'red', revoked: 'red', invalid: 'red', weak: 'red' });
+    expect(colours('ptr_dmarc_status', 'status')).toEqual({ present: 'green', temperror: 'orange', missing: 'red', invalid: 'red' });
+    expect(colours('ptr_sending_ready', 'Value')).toEqual({ ready: 'green', 'not ready': 'red' });
+    for (const metric of ['ptr_spf_status', 'ptr_sending_ready']) expect(panelExprs.find((e) => metricNames(e.expr).includes(metric))!.expr, metric).toContain('ip=~"2001:db8::25"');
+  });
 });
 
 describe('expressions of the dashboard and both alert files', () => {

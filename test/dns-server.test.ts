@@ -119,6 +119,27 @@ describe('test DNS server', () => {
     expect(rcode(await udpQuery('host.example.com', 'A'))).toBe('NOERROR');
   });
 
+  test('TXT records longer than 255 bytes go out as several character-strings; MX as preference and exchange', async () => {
+    const long = `v=spf1 ${'ip4:192.0.2.1 '.repeat(30)}-all`;
+    server.setRecords([
+      ...ZONE,
+      { name: 'example.org', type: 'TXT', data: long },
+      { name: 'example.org', type: 'TXT', data: 'v=DMARC1; p=none' },
+      { name: 'example.org', type: 'MX', data: '10 mx1.example.org.' },
+    ]);
+    try {
+      const resolver = new dns.Resolver({ timeout: 1000, tries: 1 });
+      resolver.setServers([server.address]);
+      const txt = await resolver.resolveTxt('example.org');
+      expect(txt.map((r) => r.length)).toEqual([2, 1]);
+      expect(txt.map((r) => r.join(''))).toEqual([long, 'v=DMARC1; p=none']);
+      expect(await resolver.resolveMx('example.org')).toEqual([{ priority: 10, exchange: 'mx1.example.org' }]);
+      expect(server.questions.slice(-2)).toEqual(['TXT example.org', 'MX example.org']);
+    } finally {
+      server.setRecords(ZONE);
+    }
+  });
+
   test('setRecords replaces the zone', async () => {
     server.setRecords([{ name: 'new.example.com', type: 'AAAA', data: '2001:db8::1' }]);
     try {

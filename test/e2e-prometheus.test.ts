@@ -7,6 +7,7 @@ import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { startPrometheus, type QueryAnswer, type TestPrometheus } from './support/prometheus-server.js';
 import { serve, terminate, type Served } from './support/cli-process.js';
 import { alertExprs, panelExprs, promRules, variableExprs } from './support/dashboard-exprs.js';
+import { reverseName } from '../src/probe/reverse-name.js';
 
 // The bundled dashboard and alert rules against a real Prometheus (Debian's) scraping `ptr-exporter serve`
 // every second: every panel and rule expression must parse and, where the setup produces its data, return
@@ -33,6 +34,7 @@ const STATUS: Record<string, string> = {
   '192.0.2.26': 'no_ptr', // configured, and named by GMX
   '192.0.2.27': 'mismatch',
   '192.0.2.28': 'temperror', // SERVFAIL; without the fault it would be no_ptr
+  '2001:db8::25': 'pass', // a good PTR, but example.org's SPF record lists only IPv4
   '2001:db8::77': 'no_ptr', // learned from Gmail's IPv6 rule (a documentation address: kind "documentation")
   [TEREDO]: 'no_ptr', // learned from Microsoft's 5.7.25 (kind "teredo")
 };
@@ -47,6 +49,7 @@ const PANELS_ALLOWED_EMPTY: Record<string, string> = {};
 /** Alert expressions that may be empty here, and why; the others must return series. */
 const ALERTS_ALLOWED_EMPTY: Record<string, string> = {
   PtrProbeStale: 'the exporter probes every second, so no cycle is ever three periods late',
+  PtrExporterNoMtaLog: 'the exporter reads logs here; test/rules/ptr-exporter-no-mta-log.yml covers ptr_log_sources 0',
 };
 
 let dir: string;
@@ -90,14 +93,23 @@ beforeAll(async () => {
       { name: 'mail.example.com', type: 'A', data: '192.0.2.25' },
       { name: '27.2.0.192.in-addr.arpa', type: 'PTR', data: 'other.example.com' },
       { name: 'other.example.com', type: 'A', data: '198.51.100.99' },
+      { name: reverseName('2001:db8::25'), type: 'PTR', data: 'mx1.example.org' },
+      { name: 'mx1.example.org', type: 'AAAA', data: '2001:db8::25' },
+      { name: 'example.org', type: 'TXT', data: 'v=spf1 ip4:192.0.2.0/24 -all' },
+      { name: 's1._domainkey.example.org', type: 'TXT', data: 'v=DKIM1; k=rsa; p=' },
+      { name: '_dmarc.example.org', type: 'TXT', data: 'v=DMARC1; p=reject' },
+      // example.net's SPF includes a name the server refuses: temperror for every IP
+      { name: 'example.net', type: 'TXT', data: 'v=spf1 include:_spf.example.com ip6:2001:db8::/32 -all' },
     ],
   });
   dns.setFault('28.2.0.192.in-addr.arpa', 'servfail');
+  dns.setFault('_spf.example.com', 'refused');
   const config = join(dir, 'ptr-exporter.yml');
   writeFileSync(config, stringify({
     dns: { servers: [dns.address], timeout: '500ms', attempts: 1 },
     probe: { schedule: '* * * * * *', run_on_start: true },
-    targets: [{ ip: '192.0.2.25', helo: 'mail.example.com' }, { ip: '192.0.2.26' }, { ip: '192.0.2.27' }, { ip: '192.0.2.28' }],
+    targets: [{ ip: '192.0.2.25', helo: 'mail.example.com' }, { ip: '192.0.2.26' }, { ip: '192.0.2.27' }, { ip: '192.0.2.28' }, { ip: '2001:db8::25' }],
+    domains: [{ name: 'example.org', dkim_selectors: ['s1'] }, { name: 'example.net' }],
     discover: { interfaces: false, egress: false, from_logs: true },
     logs: [{ path: log, format: 'auto', start_at: 'beginning' }, { path: missing }],
     web: { listen_address: '127.0.0.1:0' },
@@ -107,7 +119,12 @@ beforeAll(async () => {
 
   // The shipped rules with every `for:` cut to 0s, so that an alert fires at its first true evaluation.
   const rules = join(dir, 'rules.yml');
-  const shortened = promRules.map((r) => (r.for === undefined ? r : { ...r, for: '0s' }));
+  // The only IPv6 addresses tests may use are documentation ones (kind "documentation"); for
+  // Ipv6SendingWithoutAuthentication they stand in for global addresses, so its copy also matches that kind.
+  const shortened = promRules.map((r) => (r.for === undefined ? r : { ...r, for: '0s' })).map((r) => (r.alert !== 'Ipv6SendingWithoutAuthentication'
+    ? r
+    : { ...r, expr: r.expr.replace('kind=~"global|teredo|6to4"', 'kind=~"global|teredo|6to4|documentation"') }));
+  expect(shortened.find((r) => r.alert === 'Ipv6SendingWithoutAuthentication')!.expr).toContain('documentation');
   expect(shortened.filter((r, i) => r.for !== promRules[i]!.for).length).toBeGreaterThanOrEqual(4);
   writeFileSync(rules, stringify({ groups: [{ name: 'ptr-exporter', rules: shortened }] }));
   prom = await startPrometheus({ targets: [instance], ruleFiles: [rules], interval: '1s' });
@@ -168,6 +185,21 @@ describe('the bundled dashboard and alerts against a real Prometheus', () => {
     const v6 = await series('ALERTS{alertname="Ipv6SendingWithoutValidPtr", alertstate="firing"}');
     expect(v6.map((x) => `${x.metric.ip} ${x.metric.kind} ${x.metric.source}`)).toEqual([`${TEREDO} teredo log`]);
     expect(await alerting('PtrExporterLogUnreadable', 'path')).toEqual([missing]);
+  });
+
+  it('fires Ipv6SendingWithoutAuthentication for the good-PTR IPv6 address whose domain lists only IPv4 in SPF, never on SPF temperror', async () => {
+    const auth = await series('ALERTS{alertname="Ipv6SendingWithoutAuthentication", alertstate="firing"}');
+    expect(auth.map((x) => `${x.metric.ip} ${x.metric.domain} ${x.metric.result}`).sort())
+      .toEqual(['2001:db8::25 example.org fail', '2001:db8::77 example.org fail', `${TEREDO} example.org fail`].sort());
+    const alerts = (await prom.api<{ alerts: { labels: Record<string, string>; annotations: Record<string, string> }[] }>('alerts')).alerts;
+    const good = alerts.find((a) => a.labels.alertname === 'Ipv6SendingWithoutAuthentication' && a.labels.ip === '2001:db8::25');
+    expect(good?.annotations.summary).toBe('Mail for example.org is sent over IPv6 from 2001:db8::25 without SPF or DKIM (SPF fail)');
+    expect(good?.annotations.description).toContain('`ptr-exporter probe 2001:db8::25 --domain example.org`');
+    expect(await series(`ptr_sending_ready{instance="${instance}", ip="2001:db8::25", domain="example.org"} == 0`)).toHaveLength(1);
+    expect(await series(`ptr_probe_status{instance="${instance}", ip="2001:db8::25", status="pass"} == 1`)).toHaveLength(1);
+    // example.net's SPF has been temperror all along: not once, pending included
+    expect(await series(`ptr_spf_status{instance="${instance}", domain="example.net", result="temperror"} == 1`)).toHaveLength(Object.keys(STATUS).length);
+    expect(await series('count_over_time(ALERTS{alertname="Ipv6SendingWithoutAuthentication", domain="example.net"}[10m])')).toEqual([]);
   });
 
   it('answers every dashboard panel query with series', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AuthStatus } from '../src/exporter/auth-status.js';
 import type { TargetStatus } from '../src/exporter/exporter.js';
 import { renderLandingPage } from '../src/server/landing-page.js';
 
@@ -10,10 +11,35 @@ const target = (more: Partial<TargetStatus>): TargetStatus => ({
 
 describe('landing page', () => {
   it('says how many PTR names of a target were not checked', () => {
-    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [target({ ptr_skipped: 990 })], logs: [] }, rejections: [], senders: [], advice: () => null });
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [target({ ptr_skipped: 990 })], logs: [], auth: [] }, rejections: [], senders: [], advice: () => null });
     expect(html).toContain('<div class="detail">990 more PTR names not checked</div>');
-    const plain = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [target({})], logs: [] }, rejections: [], senders: [], advice: () => null });
+    const plain = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [target({})], logs: [], auth: [] }, rejections: [], senders: [], advice: () => null });
     expect(plain).not.toContain('not checked');
+  });
+
+  it('explains a not-ready IPv6 sender in one sentence, and leaves out SPF temperror, interface addresses and ready pairs', () => {
+    const v6 = target({ ip: '2001:db8::25', family: 'ipv6', status: 'pass', iprev: 'pass', confirmed: ['n0000.example.com'], source: 'egress' });
+    const pair = (domain: string, more: Partial<AuthStatus>): AuthStatus => ({
+      ip: '2001:db8::25', family: 'ipv6', source: 'egress', kind: 'global', domain, dkim: [], ready: false, spf_last_definite: 'fail',
+      spf: { result: 'fail', record: 'v=spf1 ip4:192.0.2.0/24 -all', error: null, explanation: '' },
+      dmarc: { status: 'missing', policy: null, record: null, error: null },
+      advice: `2001:db8::25 sends for ${domain}, whose SPF record lists only IPv4: add ip6:2001:db8::/64.`, ...more,
+    });
+    const auth = [
+      pair('example.org', {}),
+      pair('example.net', { spf: { result: 'temperror', record: null, error: 'ETIMEOUT', explanation: '' } }),
+      pair('example.com', { ready: true }),
+      pair('example.org', { ip: '2001:db8::99', source: 'interface' }),
+    ];
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [v6], logs: [], auth }, rejections: [], senders: [], advice: () => null });
+    const banner = /<div class="verdict fail" id="verdict"[\s\S]*?<\/div>/.exec(html)?.[0] ?? '';
+    expect(banner).toContain('IPv6 mail from 1 address passes reverse DNS but neither SPF nor DKIM');
+    expect(banner).toContain('2001:db8::25 sends for example.org, whose SPF record lists only IPv4: add ip6:2001:db8::/64');
+    expect(banner).not.toContain('example.net');
+    expect(banner).not.toContain('example.com');
+    expect(banner).not.toContain('2001:db8::99');
+    const none = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [v6], logs: [], auth: auth.slice(1) }, rejections: [], senders: [], advice: () => null });
+    expect(none).not.toContain('neither SPF nor DKIM');
   });
 });
 
@@ -29,21 +55,21 @@ describe('the banner names each refused sending IP', () => {
   const refused = target({ ip: '2001:db8::27', family: 'ipv6', status: 'no_ptr', iprev: 'permerror', ptr: [], forward: {}, source: 'log' });
 
   it('with provider, code, count, its verdict now and the fix; and the rest without an IP', () => {
-    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [refused], logs: [] }, rejections: rows, senders, advice: (t) => `fix for ${t.ip}` });
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [refused], logs: [], auth: [] }, rejections: rows, senders, advice: (t) => `fix for ${t.ip}` });
     expect(html).toContain('<li>Gmail refused <code><b>2001:db8::27</b></code> (5.7.1, 3 times): it has no PTR record.<span class="fix">fix for 2001:db8::27</span></li>');
     expect(html).toContain('Receivers refused mail for reverse DNS 1 time without naming the sending IP: gmail 5.7.1.');
     expect(html).not.toContain('Microsoft refused');
   });
 
   it('lists rejections by sending IP with the PTR status now', () => {
-    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [refused], logs: [] }, rejections: rows, senders, advice: () => null });
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [refused], logs: [], auth: [] }, rejections: rows, senders, advice: () => null });
     expect(html).toContain('<tr class="ptr"><td><code>2001:db8::27</code></td><td>gmail</td><td>ipv6_ptr_auth<span class="tag">PTR</span></td><td>5.7.1</td><td>3</td><td>no_ptr</td></tr>');
     expect(html).toContain('<tr><td><code>192.0.2.30</code></td><td>microsoft</td><td>blocklist</td><td>5.7.606</td><td>2</td><td>not probed</td></tr>');
   });
 
   it('escapes what came from the log', () => {
     const evil = [{ ...senders[0]!, provider: '<script>', code: '<b>' }];
-    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [], logs: [] }, rejections: rows, senders: evil, advice: () => null });
+    const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [], logs: [], auth: [] }, rejections: rows, senders: evil, advice: () => null });
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;');
   });

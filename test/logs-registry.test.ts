@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/schema.js';
 import { createParser, FORMAT_CHOICES, FORMAT_NAMES, formatChoices, formatTable, SCAN_FORMAT_CHOICES } from '../src/logs/formats/index.js';
@@ -21,8 +21,14 @@ describe('format registry', () => {
     expect(JSON.stringify(bad.error?.issues)).toContain(`must be one of ${formatChoices}`);
   });
 
-  it('README.md\'s format table is the registry\'s', async () => {
-    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+  it('README.md\'s format table is the registry\'s (UPDATE_README=1 rewrites it)', async () => {
+    const url = new URL('../README.md', import.meta.url);
+    let readme = await readFile(url, 'utf8');
+    if (process.env.UPDATE_README === '1') {
+      const start = readme.indexOf('| format | what is read |');
+      readme = `${readme.slice(0, start)}${formatTable()}${readme.slice(readme.indexOf('\n\n', start))}`;
+      await writeFile(url, readme);
+    }
     expect(readme).toContain(`${formatTable()}\n`);
   });
 });

@@ -1,10 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePostfixLog, rowKey } from './bench/gen-postfix-log.js';
 import { formatScanTable, scanFiles } from '../src/logs/scan.js';
+import { runCli } from './support/cli-process.js';
+import { GMAIL_IPV6_JOINED, postfixText, report } from './support/bounces.js';
 
 const G1 = (qid: string, rcpt: string, time: string): string =>
   `Nov 27 ${time} mx postfix/smtp[1]: ${qid}: to=<${rcpt}@gmail.com>, relay=gmail-smtp-in.l.google.com[2a00:1450:400c:c0b::1a]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host gmail-smtp-in.l.google.com[2a00:1450:400c:c0b::1a] said: 550-5.7.1 [2001:db8::25] Our system has detected that this message does 550-5.7.1 not meet IPv6 sending guidelines regarding PTR records and 550 5.7.1 authentication. ${qid} - gsmtp (in reply to end of DATA command))`;
@@ -77,4 +79,29 @@ describe('scanFiles', () => {
     expect(report.totals).toEqual({ rejections: gen.expected.rejections, ptr_related: gen.expected.ptr_related });
     expect(gen.text().split('\n').length).toBe(50_001);
   });
+});
+
+describe('ptr-exporter scan (the built CLI)', () => {
+  it('--format dsn on a Maildir folder and auto on an .eml file; a line format on a folder is exit 2', async () => {
+    const maildir = join(dir, 'cli-maildir');
+    await mkdir(join(maildir, 'new'), { recursive: true });
+    await mkdir(join(maildir, 'cur'), { recursive: true });
+    const eml = report(postfixText('a@gmail.com', 'gmail-smtp-in.l.google.com', '2001:db8:ffff::1a', GMAIL_IPV6_JOINED), ['a@gmail.com'], 'gmail-smtp-in.l.google.com', GMAIL_IPV6_JOINED);
+    await writeFile(join(maildir, 'new', '1.mail'), eml);
+    await writeFile(join(maildir, 'cur', '2.mail:2,S'), eml);
+    const dsn = await runCli(['scan', maildir, '--format', 'dsn', '--json']);
+    expect(dsn.code).toBe(0);
+    expect(JSON.parse(dsn.stdout)).toMatchObject({ files: [{ path: maildir, format: 'dsn' }], totals: { rejections: 2, ptr_related: 2 },
+      rejections: [{ provider: 'gmail', reason: 'ipv6_ptr_auth', sender_ip: '2001:db8::25', count: 2 }] });
+    const file = join(dir, 'cli.eml');
+    await writeFile(file, eml);
+    const auto = await runCli(['scan', file]);
+    expect(auto.stdout).toContain('total: 1 rejections, 1 PTR-related');
+    const wrong = await runCli(['scan', maildir, '--format', 'postfix']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/cli-maildir: is a folder/);
+    const unknown = await runCli(['scan', file, '--format', 'qmail']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('dsn');
+  }, 60_000);
 });

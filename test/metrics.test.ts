@@ -40,8 +40,12 @@ describe('log tailer metrics', () => {
 describe('metric names and HELP texts', () => {
   it('declares every exposed family once, with the same HELP text on /metrics and on /probe', async () => {
     const m = new ExporterMetrics({ version: 't', maxSenderIps: 2, maxLabelLength: 256, defaultMetrics: false });
-    const text = (await m.render()).toString('utf8');
     const help = (body: string) => new Map([...body.matchAll(/^# HELP (\S+) (.*)$/gm)].map((h) => [h[1]!, h[2]!]));
+    // The SPF, DKIM and DMARC families appear once a domain is configured and checked.
+    expect([...help((await m.render()).toString('utf8')).keys()]).not.toContain('ptr_spf_status');
+    const dmarc = { status: 'missing' as const, policy: null, record: null, error: null };
+    m.recordAuth({ cycle: { pairs: [], domains: [{ domain: 'example.org', dkim: [], dmarc }], skipped: 0 }, lastDefinite: new Map() });
+    const text = (await m.render()).toString('utf8');
     const exposed = help(text);
     expect([...exposed.keys()].sort()).toEqual(Object.keys(METRICS).sort());
     for (const [name, text] of exposed) expect(text).toBe(helpOf(name as MetricName));

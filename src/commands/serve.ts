@@ -1,5 +1,7 @@
 import type { ConfigOverrides } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
+import { logChoiceNote, pickUsualLog, systemJournalAccess } from '../config/default-logs.js';
+import { hostFiles } from '../config/host-files.js';
 import { parseListenAddress } from '../config/listen-address.js';
 import { ConfigError } from '../config/errors.js';
 import { Exporter } from '../exporter/exporter.js';
@@ -20,6 +22,9 @@ export interface ServeOptions { configFile: string | null; overrides: ConfigOver
  */
 export async function serveCommand({ configFile, overrides, logger }: ServeOptions): Promise<number> {
   const config = loadConfig(configFile, overrides);
+  const journal = systemJournalAccess(process.platform, hostFiles);
+  const note = logChoiceNote(process.platform, config.logs, journal, pickUsualLog(process.platform, (p) => hostFiles.exists(p), () => journal));
+  if (note) logger[note.level](note.msg, note.fields);
   const web = config.web.configFile === '' ? null : await WebConfigWatcher.open(config.web.configFile, logger);
   const exporter = new Exporter(config, VERSION, logger);
   const reload = createReload({ configFile, overrides, started: config, exporter, web, logger });

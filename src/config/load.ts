@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import type { Config, LogSource } from './config.js';
-import { pickUsualLog } from './default-logs.js';
+import { pickUsualLog, systemJournalAccess } from './default-logs.js';
+import { hostFiles } from './host-files.js';
 import { ConfigError, describeIssues, formatPath } from './errors.js';
 import { configSchema, listenAddressSchema } from './schema.js';
 
@@ -45,8 +46,8 @@ export function loadConfig(path: string | null, overrides: ConfigOverrides = {},
       throw new ConfigError(path, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
     }
   }
-  const usual = pickUsualLog(platform, existsSync);
-  const usualLogs: LogSource[] = usual ? [{ path: usual.path, format: usual.format, startAt: 'end', positionsFile: '' }] : [];
+  const usual = pickUsualLog(platform, existsSync, () => systemJournalAccess(platform, hostFiles));
+  const usualLogs: LogSource[] = usual ? [{ path: usual.path, format: usual.format, startAt: 'end', positionsFile: '', ...(usual.journal ? { journal: usual.journal } : {}) }] : [];
   const config = parseConfig(text, path ?? 'default config', usualLogs);
   if (overrides.listenAddress !== undefined) {
     if (!listenAddressSchema.safeParse(overrides.listenAddress).success) throw new ConfigError('--web.listen-address', [`${JSON.stringify(overrides.listenAddress)} is not HOST:PORT`]);

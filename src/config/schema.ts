@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { isDomainName, isSelector, normalizeDomain } from '../auth/domain-name.js';
+import { journalPath } from '../logs/sources/journal-args.js';
 import { FORMAT_CHOICES, formatChoices } from '../logs/formats/index.js';
 import { parseServerAddress } from '../probe/server-address.js';
 import { normalizeIp, zoneIdOf, zoneIdProblem } from '../targets/address.js';
@@ -68,16 +70,32 @@ export const targetsSchema = z.array(targetSchema).superRefine((targets, ctx) =>
   });
 });
 
-/** One `logs` entry that follows a file or glob. */
-export const fileLogSchema = z.strictObject({
-  path: z.string().min(1, { message: 'must not be empty' }),
+/** A systemd unit name or a journalctl unit pattern (`postfix@*.service`). */
+const unitSchema = z.string().regex(/^[A-Za-z0-9:_.\\@*?[\]-]{1,256}$/, { message: 'is not a systemd unit name like postfix@-.service' });
+
+/** `logs[].journal`: the systemd journal instead of a file. */
+const journalSchema = z.strictObject({
+  units: z.array(unitSchema).max(64).default([]),
+  directory: z.string().default(''),
+});
+
+/** One `logs` entry: a file or glob (`path`) or the systemd journal (`journal`), exactly one of them. */
+export const logSourceSchema = z.strictObject({
+  path: z.string().min(1, { message: 'must not be empty' }).optional(),
+  journal: journalSchema.optional(),
   format: z.enum(FORMAT_CHOICES, { message: `must be one of ${formatChoices}` }).default('auto'),
   start_at: z.enum(['end', 'beginning'], { message: 'must be end or beginning' }).default('end'),
   positions_file: z.string().default(''),
-}).transform((l) => ({ path: l.path, format: l.format, startAt: l.start_at, positionsFile: l.positions_file }));
-
-/** One `logs` entry; other kinds of source join here as alternatives. */
-export const logSourceSchema = fileLogSchema;
+}).superRefine((l, ctx) => {
+  if (l.path === undefined && l.journal === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required (a file or glob), or journal instead', continue: false });
+  if (l.path !== undefined && l.journal !== undefined) ctx.addIssue({ code: 'custom', path: ['journal'], message: 'cannot be given with path: a log entry reads a file or the journal', continue: false });
+}).transform((l) => ({
+  path: l.journal ? journalPath(l.journal.directory) : l.path!,
+  format: l.format,
+  startAt: l.start_at,
+  positionsFile: l.positions_file,
+  ...(l.journal ? { journal: l.journal } : {}),
+}));
 
 /** A log source to follow, as the exporter uses it. */
 export type LogSource = z.output<typeof logSourceSchema>;
@@ -119,7 +137,31 @@ const limitsSchema = z.strictObject({
   max_targets: positiveInt(1_000_000).default(10000),
   max_sender_ips: positiveInt(100_000).default(64),
   max_label_length: z.number().int().min(16).max(4096).default(256),
-}).transform((l) => ({ maxTargets: l.max_targets, maxSenderIps: l.max_sender_ips, maxLabelLength: l.max_label_length }));
+  max_auth_pairs: positiveInt(100_000).default(1000),
+}).transform((l) => ({ maxTargets: l.max_targets, maxSenderIps: l.max_sender_ips, maxLabelLength: l.max_label_length, maxAuthPairs: l.max_auth_pairs }));
+
+/** Most domains and DKIM selectors per domain the config may list (each becomes label values). */
+export const MAX_DOMAINS = 1000;
+export const MAX_DKIM_SELECTORS = 32;
+
+/** One `domains` entry: an envelope-sender domain and the DKIM selectors whose keys must be published. */
+export const domainSchema = z.strictObject({
+  name: z.string().refine((s) => isDomainName(s), { message: 'is not a domain name like example.com' }).transform(normalizeDomain),
+  dkim_selectors: z.array(z.string().refine(isSelector, { message: 'is not a DKIM selector (letters, digits, hyphens, dots)' }).transform((s) => s.toLowerCase()))
+    .max(MAX_DKIM_SELECTORS).default([])
+    .superRefine((selectors, ctx) => {
+      selectors.forEach((s, i) => {
+        if (selectors.indexOf(s) !== i) ctx.addIssue({ code: 'custom', path: [i], message: 'is listed twice' });
+      });
+    }),
+}).transform((d) => ({ name: d.name, dkimSelectors: d.dkim_selectors }));
+
+/** The `domains` list; a domain may appear once. */
+export const domainsSchema = z.array(domainSchema).max(MAX_DOMAINS).superRefine((domains, ctx) => {
+  domains.forEach((d, i) => {
+    if (domains.findIndex((o) => o.name === d.name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is listed twice' });
+  });
+});
 
 const probeEndpointSchema = z.strictObject({
   enabled: z.boolean().default(false),
@@ -141,9 +183,10 @@ export function configSchema(usualLogs: readonly LogSource[] = []) {
     logs: z.array(logSourceSchema).default(() => [...usualLogs]),
     limits: limitsSchema.prefault({}),
     probe_endpoint: probeEndpointSchema.prefault({}),
+    domains: domainsSchema.default([]),
   }).superRefine((file, ctx) => {
     file.logs.forEach((log, i) => {
-      const clash = file.logs.map((other) => ('path' in other ? positionsClash(log.positionsFile, other.path) : null)).find((c) => c !== null);
+      const clash = file.logs.map((other) => ('path' in other && !('journal' in other) ? positionsClash(log.positionsFile, other.path) : null)).find((c) => c !== null);
       if (clash) ctx.addIssue({ code: 'custom', path: ['logs', i, 'positions_file'], message: `${clash}: the exporter would overwrite the log with its positions` });
     });
   }).transform(({ probe_endpoint: probeEndpoint, ...rest }) => ({ ...rest, probeEndpoint }));

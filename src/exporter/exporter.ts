@@ -4,8 +4,10 @@ import { isPtrRelated, type Rejection } from '../logs/types.js';
 import { ExporterMetrics } from '../metrics.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { Target } from '../targets/target.js';
+import { authStatus, type AuthStatus } from './auth-status.js';
 import { LearnedStore } from './learned-store.js';
 import { LogRunner } from './log-runner.js';
+import { watchLogSilence } from './log-silence.js';
 import { LogThrottle } from './log-throttle.js';
 import { ProbeRunner } from './probe-runner.js';
 import { RejectionTally } from './rejection-tally.js';
@@ -25,7 +27,14 @@ export interface TargetStatus extends Omit<ProbeResult, 'status' | 'iprev'> {
 export interface StatusReport {
   targets: TargetStatus[];
   logs: { path: string; open: boolean; lines: number }[];
+  /** SPF, DKIM and DMARC per (IP, domain) of the configured domains. */
+  auth: AuthStatus[];
+  /** Set when no MTA log is being read at all: silence then does not mean health. */
+  log_warning?: string | null;
 }
+
+/** The status text when no log is configured or found. */
+export const NO_LOG_WARNING = 'no MTA log is being read: SMTP rejections cannot be counted. Configure one under logs: in the config file (path: a file or glob, or journal: {} for the systemd journal).';
 
 /** The running exporter: prober, log tailers and metrics wired together; HTTP sits on top. */
 export class Exporter {
@@ -34,6 +43,7 @@ export class Exporter {
   readonly probes: ProbeRunner;
   readonly logs: LogRunner;
   private readonly learned: LearnedStore;
+  private stopSilenceWatch: () => void = () => {};
   /** "learned a sending IP" lines: at most 10 a minute, whatever the log names. */
   private readonly learnedLog = new LogThrottle(10, 60_000);
 
@@ -46,6 +56,7 @@ export class Exporter {
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
+      auth: (snapshot) => this.metrics.recordAuth(snapshot),
     }, logger, opts.probeSoonDebounceMs);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
@@ -56,6 +67,7 @@ export class Exporter {
   async start(): Promise<void> {
     await this.learned.load();
     await this.logs.apply(this.config.logs);
+    this.stopSilenceWatch = watchLogSilence(() => this.logs.stats(), this.logger);
     this.probes.start();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
   }
@@ -105,11 +117,13 @@ export class Exporter {
       last_checked: endedAtMs === null ? null : new Date(endedAtMs).toISOString(),
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
-    return { targets, logs };
+    const auth = authStatus(this.probes.authSnapshot(), this.probes.list().map((s) => s.target));
+    return { targets, logs, auth, log_warning: logs.length === 0 ? NO_LOG_WARNING : null };
   }
 
   /** Stops probing and tailing. */
   async stop(): Promise<void> {
+    this.stopSilenceWatch();
     await Promise.all([this.probes.stop(), this.logs.stop()]);
     await this.learned.flush();
   }

@@ -74,6 +74,7 @@ export class LogRunner {
     const resumeFrom = handover ?? (saver ? await saver.saved(source.path) : null);
     const pipeline = createLogPipeline(source.format);
     const tailer = createSource(source, {
+      logger: this.logger,
       pollIntervalMs: this.pollIntervalMs,
       resumeFrom,
       onResume: (o) => this.logResume(source.path, o),
@@ -123,5 +124,5 @@ export class LogRunner {
 }
 
 function sameEntry(a: LogEntry, b: LogEntry): boolean {
-  return a.format === b.format && a.startAt === b.startAt && a.positionsFile === b.positionsFile;
+  return a.format === b.format && a.startAt === b.startAt && a.positionsFile === b.positionsFile && String(a.journal?.units) === String(b.journal?.units);
 }

@@ -1,3 +1,4 @@
+import type { AuthSnapshot } from '../auth/snapshot.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { mapConcurrent } from '../probe/pool.js';
@@ -9,6 +10,7 @@ import { egressAddresses } from '../targets/egress.js';
 import { interfaceAddresses } from '../targets/interfaces.js';
 import { makeTarget, mergeTargets } from '../targets/target-set.js';
 import type { Target } from '../targets/target.js';
+import { AuthRunner } from './auth-runner.js';
 
 /** What is known about one target. */
 export interface TargetState {
@@ -24,6 +26,8 @@ export interface ProbeEvents {
   result(state: TargetState): void;
   cycle(durationSeconds: number, endedAtMs: number): void;
   skipped(): void;
+  /** SPF, DKIM and DMARC of the cycle, after its probes. */
+  auth(snapshot: AuthSnapshot): void;
 }
 
 /** Wait after a learned IP before it is probed, so that a burst of rejections causes one probe. */
@@ -50,8 +54,10 @@ export class ProbeRunner {
   private readonly abort = new AbortController();
   /** The running cycle's resolver, cancelled by stop() so that queries in flight end now, not at their timeout. */
   private resolver: Resolver | null = null;
+  private readonly auth: AuthRunner;
 
   constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger, private readonly debounceMs = PROBE_SOON_DEBOUNCE_MS) {
+    this.auth = new AuthRunner(logger);
     this.scheduler = new CycleScheduler(() => this.cycle(), () => {
       this.logger.warn('probe cycle skipped: the previous cycle is still running');
       this.events.skipped();
@@ -80,6 +86,11 @@ export class ProbeRunner {
   /** Seconds between scheduled cycles. */
   intervalSeconds(): number | null {
     return this.scheduler.intervalSeconds();
+  }
+
+  /** The latest SPF, DKIM and DMARC results, null before the first cycle. */
+  authSnapshot(): AuthSnapshot | null {
+    return this.auth.latest();
   }
 
   /** Current state of every target, in target order. */
@@ -152,7 +163,7 @@ export class ProbeRunner {
     this.logger.debug('probed learned IPs out of schedule', { ips: targets.length });
   }
 
-  private async probeOne(target: Target, resolver: Resolver): Promise<void> {
+  private async probeOne(target: Target, resolver: ReturnType<typeof createResolver>): Promise<void> {
     const result = await probeIp({ ip: target.ip, helo: target.helo }, resolver);
     const state = this.states.get(target.ip);
     if (!state || this.abort.signal.aborted) return;
@@ -183,6 +194,14 @@ export class ProbeRunner {
     const probed = targets.filter((t) => t.probed);
     for (const t of probed) this.pending.delete(t.ip);
     await mapConcurrent(probed, config.probe.concurrency, (target) => this.probeOne(target, resolver), this.abort.signal);
+    if (!this.abort.signal.aborted) {
+      const authTargets = probed.flatMap((t) => {
+        const result = this.states.get(t.ip)?.result;
+        return result ? [{ ip: t.ip, family: t.family, fcrdnsPass: result.status === 'pass' }] : [];
+      });
+      const settings = { domains: config.domains, maxPairs: config.limits.maxAuthPairs, concurrency: config.probe.concurrency };
+      this.events.auth(await this.auth.run(authTargets, settings, resolver, this.abort.signal));
+    }
     resolver.cancel();
     this.resolver = null;
     if (this.abort.signal.aborted) return;

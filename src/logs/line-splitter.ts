@@ -22,14 +22,14 @@ export class LineSplitter {
 
   /** Feeds a chunk and returns the lines it completed. */
   push(chunk: Buffer): string[] {
-    if (!this.decoderPending && isAscii(chunk)) return this.split(chunk.toString('latin1'));
+    if (!this.decoderPending && isAscii(chunk)) return this.split(new AsciiText(chunk));
     this.decoderPending = chunk.length > 0 && chunk[chunk.length - 1]! >= 0x80;
-    return this.split(this.decoder.write(chunk));
+    return this.split(new DecodedText(this.decoder.write(chunk)));
   }
 
   /** Returns the partial last line as a line (end of a whole-file read), if any. */
   flush(): string[] {
-    const rest = this.split(this.decoder.end());
+    const rest = this.split(new DecodedText(this.decoder.end()));
     const last = this.skipping ? '' : this.partial;
     this.partial = '';
     this.skipping = false;
@@ -49,10 +49,10 @@ export class LineSplitter {
     return this.partial.length;
   }
 
-  private split(text: string): string[] {
+  private split(text: ChunkText): string[] {
     const lines: string[] = [];
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+    for (let nl = text.indexOf(0); nl !== -1; nl = text.indexOf(start)) {
       const piece = text.slice(start, nl);
       start = nl + 1;
       if (this.skipping) {
@@ -70,7 +70,7 @@ export class LineSplitter {
       }
     }
     if (start < text.length && !this.skipping) {
-      this.partial += text.slice(start);
+      this.partial += text.slice(start, text.length);
       // One extra char is allowed: it may be the CR of a CRLF whose LF is in the next chunk.
       if (this.partial.length > this.maxLineChars + 1 || (this.partial.length === this.maxLineChars + 1 && !this.partial.endsWith('\r'))) {
         this.truncated++;
@@ -80,6 +80,53 @@ export class LineSplitter {
       }
     }
     return lines;
+  }
+}
+
+/**
+ * A chunk's text, read line by line. Every line is a string of its own: a substring that V8 keeps as a
+ * view into the whole chunk would keep the chunk alive for as long as anything derived from the line
+ * (a dedupe key, a label value) is kept, and memory would grow with the file.
+ */
+interface ChunkText {
+  readonly length: number;
+  /** Index of the next newline at or after from, or -1. */
+  indexOf(from: number): number;
+  /** A copy of [from, to), never a view into the chunk. */
+  slice(from: number, to: number): string;
+}
+
+/** An ASCII chunk: each line is copied out of the bytes, with no string for the whole chunk. */
+class AsciiText implements ChunkText {
+  constructor(private readonly bytes: Buffer) {}
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  indexOf(from: number): number {
+    return this.bytes.indexOf(10, from);
+  }
+
+  slice(from: number, to: number): string {
+    return this.bytes.toString('latin1', from, to);
+  }
+}
+
+/** Decoded UTF-8 text: a line is copied through a buffer so that it does not refer to the chunk. */
+class DecodedText implements ChunkText {
+  constructor(private readonly text: string) {}
+  get length(): number {
+    return this.text.length;
+  }
+
+  indexOf(from: number): number {
+    return this.text.indexOf('\n', from);
+  }
+
+  slice(from: number, to: number): string {
+    const piece = this.text.slice(from, to);
+    // V8 copies substrings shorter than 13 characters anyway; longer ones are views.
+    return piece.length < 13 ? piece : Buffer.from(piece, 'utf8').toString('utf8');
   }
 }
 

@@ -1,6 +1,6 @@
 import { classify } from './classify.js';
 import { createDeduper, type Deduper } from './dedupe.js';
-import { createParser, detectFormat, type LogFormat, type ParserOptions } from './formats/index.js';
+import { createParser, detectFormat, detectLineFormat, type LineFormatName, type ParserOptions } from './formats/index.js';
 import type { DeliveryEvent, LineParser, Rejection } from './types.js';
 
 /** Lines kept while `auto` looks for the format; after that, undecided lines are dropped unbuffered. */
@@ -12,18 +12,22 @@ export interface LogPipeline {
   /** The input ended (a whole file was read): what the parser still held. */
   end(): Rejection[];
   /** The format in use; null while `auto` has not recognised one. */
-  readonly format: LogFormat | null;
+  readonly format: LineFormatName | null;
 }
 
 const NONE: Rejection[] = [];
+
+/** Options of a pipeline: the parsers' options; `scan` lets `auto` also recognise transcripts. */
+export interface PipelineOptions extends ParserOptions { scan?: boolean }
 
 /**
  * Creates a pipeline for one log. With `auto`, lines are buffered (at most DETECT_LINES, older
  * undecided ones are dropped) until one is recognised, then the buffer is parsed in order.
  */
-export function createLogPipeline(format: LogFormat | 'auto', opts: ParserOptions = {}): LogPipeline {
+export function createLogPipeline(format: LineFormatName | 'auto', opts: PipelineOptions = {}): LogPipeline {
   let parser: LineParser | null = format === 'auto' ? null : createParser(format, opts);
-  let chosen: LogFormat | null = format === 'auto' ? null : format;
+  let chosen: LineFormatName | null = format === 'auto' ? null : format;
+  const detect = opts.scan === true ? detectLineFormat : detectFormat;
   let buffer: string[] = [];
   const deduper: Deduper = createDeduper();
 
@@ -49,7 +53,7 @@ export function createLogPipeline(format: LogFormat | 'auto', opts: ParserOption
       if (parser) return run(parser, line);
       if (buffer.length >= DETECT_LINES) buffer = [];
       buffer.push(line);
-      const f = detectFormat([line]);
+      const f = detect([line]);
       if (f === null) return NONE;
       const p = createParser(f, opts);
       parser = p;
@@ -63,7 +67,7 @@ export function createLogPipeline(format: LogFormat | 'auto', opts: ParserOption
     end(): Rejection[] {
       return parser?.end ? count(parser.end()) : NONE;
     },
-    get format(): LogFormat | null {
+    get format(): LineFormatName | null {
       return chosen;
     },
   };

@@ -1,36 +1,17 @@
 import { open, stat } from 'node:fs/promises';
-import type { Family } from '../targets/address.js';
+import { classify } from './classify.js';
+import { detectScanFormat, messageFormat, type ScanFormat } from './formats/index.js';
 import { LineSplitter } from './line-splitter.js';
+import { readMessages } from './mailbox.js';
 import { createLogPipeline } from './pipeline.js';
-import type { LogFormat } from './formats/index.js';
-import { isPtrRelated, type Provider, type Reason, type Rejection } from './types.js';
+import { Aggregator, type ScanFileReport, type ScanReport } from './scan-report.js';
+import { Utf8OrWindows1252 } from './windows-1252.js';
 
-/** One input of a scan, as `scan --json` prints it. */
-export interface ScanFileReport { path: string; format: LogFormat | null; lines: number; bytes: number }
-
-/** One aggregated row of a scan, as `scan --json` prints it. */
-export interface ScanRow {
-  provider: Provider;
-  reason: Reason;
-  code: string;
-  reply_code: string;
-  family: Family;
-  sender_ip: string | null;
-  count: number;
-  first_seen: string | null;
-  last_seen: string | null;
-}
-
-/** The `scan --json` object. */
-export interface ScanReport {
-  files: ScanFileReport[];
-  rejections: ScanRow[];
-  totals: { rejections: number; ptr_related: number };
-}
+export { formatScanTable, type ScanFileReport, type ScanReport, type ScanRow } from './scan-report.js';
 
 /** Options of scanFiles. */
 export interface ScanFilesOptions {
-  format: LogFormat | 'auto';
+  format: ScanFormat | 'auto';
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** Read for the path `-` (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
@@ -41,163 +22,144 @@ export interface ScanFilesOptions {
 }
 
 const READ_SIZE = 1 << 16;
+/** Bytes `auto` looks at before choosing between a bounce and a line format. */
+const SNIFF_BYTES = 64 * 1024;
+const SNIFF_LINES = 200;
+
+type Progress = (n: number, grows: boolean) => void;
 
 /**
- * Reads each file once, whole, in large chunks (`-` is stdin) and aggregates its rejections.
- * An explicit format parses leniently (pasted excerpts); `auto` detects per file. Rejects with an
- * Error naming the path when a file cannot be read.
+ * Reads each input once, whole (`-` is stdin), and aggregates its rejections. An explicit line
+ * format parses leniently (pasted excerpts); `dsn` reads bounce messages (a file, an mbox or a
+ * Maildir folder); `auto` looks at the first lines of each input. Bytes that are not UTF-8 are read
+ * as Windows-1252. Rejects with an Error naming the path when an input cannot be read.
  */
 export async function scanFiles(paths: string[], opts: ScanFilesOptions): Promise<ScanReport> {
   const sizes = await Promise.all(paths.map(async (p) => {
-    if (p === '-') return 0;
+    if (p === '-') return { size: 0, dir: false };
     try {
-      return (await stat(p)).size;
+      const s = await stat(p);
+      return { size: s.isDirectory() ? 0 : s.size, dir: s.isDirectory() };
     } catch (e) {
-      throw new Error(`cannot read ${p}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${p}: ${(e as Error).message}`, { cause: e });
     }
   }));
-  let total = sizes.reduce((a, b) => a + b, 0);
+  let total = sizes.reduce((a, b) => a + b.size, 0);
   let done = 0;
-  const progress = (n: number, grows: boolean): void => {
+  const progress: Progress = (n, grows) => {
     done += n;
     if (grows) total += n;
     opts.onProgress?.(done, total);
   };
 
-  const agg = new Aggregator();
-  const since = opts.sinceMs;
-  const add = since === undefined ? (r: Rejection): void => agg.add(r) : (r: Rejection): void => {
-    if (r.time === null || r.time >= since) agg.add(r);
-  };
+  const agg = new Aggregator(opts.sinceMs ?? null);
   const files: ScanFileReport[] = [];
-  for (const path of paths) {
-    const pipeline = createLogPipeline(opts.format, { lenient: opts.format !== 'auto', year: opts.year });
-    const splitter = new LineSplitter();
-    let lines = 0;
-    let bytes = 0;
-    const feed = (chunk: Buffer): void => {
-      bytes += chunk.length;
-      for (const line of splitter.push(chunk)) {
-        lines++;
-        for (const r of pipeline.push(line)) add(r);
-      }
-    };
+  for (const [i, path] of paths.entries()) {
+    const dir = sizes[i]?.dir === true;
     try {
-      if (path === '-') {
-        for await (const chunk of opts.stdin ?? process.stdin) {
-          const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          feed(buf);
-          progress(buf.length, true);
-        }
-      } else {
-        await readWhole(path, (chunk) => { feed(chunk); progress(chunk.length, false); });
-      }
+      files.push(await scanOne(path, dir, opts, agg, progress));
     } catch (e) {
-      throw new Error(`cannot read ${path}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
     }
-    for (const line of splitter.flush()) {
-      lines++;
-      for (const r of pipeline.push(line)) add(r);
-    }
-    files.push({ path, format: pipeline.format, lines, bytes });
   }
-  const rejections = agg.rows();
-  let sum = 0;
-  let ptr = 0;
-  for (const r of rejections) {
-    sum += r.count;
-    if (isPtrRelated(r.reason)) ptr += r.count;
-  }
-  return { files, rejections, totals: { rejections: sum, ptr_related: ptr } };
+  return agg.report(files);
 }
 
-/** Reads a file front to back with one reused 1 MiB buffer. */
-async function readWhole(path: string, onChunk: (chunk: Buffer) => void): Promise<void> {
+async function scanOne(path: string, dir: boolean, opts: ScanFilesOptions, agg: Aggregator, progress: Progress): Promise<ScanFileReport> {
+  const source = chunksOf(path, opts.stdin, progress);
+  let format: ScanFormat | 'auto' = opts.format;
+  let chunks: AsyncIterable<Buffer> = source;
+  if (format === 'auto') {
+    if (dir) {
+      format = 'dsn';
+    } else {
+      const head = await sniff(source);
+      chunks = head.chunks;
+      if (detectScanFormat(head.lines) === 'dsn') format = 'dsn';
+    }
+  } else if (dir && messageFormat(format) === null) {
+    throw new Error('is a folder; only --format dsn (or auto) reads a Maildir folder');
+  }
+  const reader = format === 'auto' ? null : messageFormat(format);
+  if (reader) {
+    let lines = 0;
+    let bytes = 0;
+    const onRead = (b: number, l: number): void => {
+      lines += l;
+      bytes += b;
+      if (dir) progress(b, true);
+    };
+    for await (const message of readMessages(path, () => chunks, onRead)) {
+      for (const ev of await reader.events(message)) {
+        const r = classify(ev);
+        if (r) agg.add(r);
+      }
+    }
+    return { path, format: reader.name as ScanFormat, lines, bytes };
+  }
+  const pipeline = createLogPipeline(format === 'auto' ? 'auto' : format as Exclude<ScanFormat, 'dsn'>,
+    { lenient: format !== 'auto', year: opts.year, scan: true });
+  const splitter = new LineSplitter();
+  const decoder = new Utf8OrWindows1252();
+  let lines = 0;
+  let bytes = 0;
+  const feed = (text: string[]): void => {
+    for (const line of text) {
+      lines++;
+      for (const r of pipeline.push(line)) agg.add(r);
+    }
+  };
+  for await (const chunk of chunks) {
+    bytes += chunk.length;
+    feed(splitter.push(decoder.push(chunk)));
+  }
+  feed(splitter.push(decoder.end()));
+  feed(splitter.flush());
+  for (const r of pipeline.end()) agg.add(r);
+  return { path, format: pipeline.format, lines, bytes };
+}
+
+/** The first lines of an input, and its chunks again from the start. */
+async function sniff(source: AsyncIterable<Buffer>): Promise<{ lines: string[]; chunks: AsyncIterable<Buffer> }> {
+  const it = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  while (size < SNIFF_BYTES) {
+    const r = await it.next();
+    if (r.done === true) { ended = true; break; }
+    head.push(r.value);
+    size += r.value.length;
+  }
+  const lines = Buffer.concat(head).toString('utf8').split(/\r?\n/, SNIFF_LINES);
+  async function* replay(): AsyncGenerator<Buffer> {
+    yield* head;
+    if (ended) return;
+    for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value;
+  }
+  return { lines, chunks: replay() };
+}
+
+/** The bytes of a file (read with one reused buffer, so each chunk is copied) or of stdin. */
+async function* chunksOf(path: string, stdin: NodeJS.ReadableStream | undefined, progress: Progress): AsyncGenerator<Buffer> {
+  if (path === '-') {
+    for await (const chunk of stdin ?? process.stdin) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Buffer;
+      progress(buf.length, true);
+      yield buf;
+    }
+    return;
+  }
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(READ_SIZE);
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, READ_SIZE, null);
       if (bytesRead === 0) break;
-      onChunk(buf.subarray(0, bytesRead));
+      progress(bytesRead, false);
+      yield Buffer.from(buf.subarray(0, bytesRead));
     }
   } finally {
     await fh.close();
   }
-}
-
-/** Counts rejections per (provider, reason, code, reply code, family, sender IP). */
-class Aggregator {
-  private readonly map = new Map<string, { row: ScanRow; first: number | null; last: number | null }>();
-
-  add(r: Rejection): void {
-    const key = `${r.provider}|${r.reason}|${r.code}|${r.replyCode}|${r.family}|${r.senderIp ?? ''}`;
-    let e = this.map.get(key);
-    if (!e) {
-      e = {
-        row: { provider: r.provider, reason: r.reason, code: r.code, reply_code: r.replyCode, family: r.family,
-          sender_ip: r.senderIp, count: 0, first_seen: null, last_seen: null },
-        first: null,
-        last: null,
-      };
-      this.map.set(key, e);
-    }
-    e.row.count++;
-    if (r.time !== null) {
-      if (e.first === null || r.time < e.first) e.first = r.time;
-      if (e.last === null || r.time > e.last) e.last = r.time;
-    }
-  }
-
-  rows(): ScanRow[] {
-    const rows = [...this.map.values()].map(({ row, first, last }) => ({ ...row, first_seen: iso(first), last_seen: iso(last) }));
-    return rows.sort(compareRows);
-  }
-}
-
-/** Count descending, then the label values, so equal inputs always print the same order. */
-function compareRows(a: ScanRow, b: ScanRow): number {
-  return b.count - a.count ||
-    cmp(a.provider, b.provider) || cmp(a.reason, b.reason) || cmp(a.code, b.code) ||
-    cmp(a.reply_code, b.reply_code) || cmp(a.family, b.family) || cmp(a.sender_ip ?? '', b.sender_ip ?? '');
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** ISO 8601 UTC to the second. */
-function iso(t: number | null): string | null {
-  return t === null ? null : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** A plain text summary: the files, then counts grouped by provider, reason, code, family and sender IP. */
-export function formatScanTable(report: ScanReport): string {
-  const out: string[] = [];
-  out.push(...table(['FILE', 'FORMAT', 'LINES', 'BYTES'],
-    report.files.map((f) => [f.path, f.format ?? '-', String(f.lines), String(f.bytes)])));
-  out.push('');
-  const groups = new Map<string, { cells: string[]; count: number }>();
-  for (const r of report.rejections) {
-    const cells = [r.provider, r.reason, r.code, r.family, r.sender_ip ?? '-'];
-    const key = cells.join('\u0000');
-    const g = groups.get(key);
-    if (g) g.count += r.count;
-    else groups.set(key, { cells, count: r.count });
-  }
-  const rows = [...groups.values()]
-    .sort((a, b) => b.count - a.count || cmp(a.cells.join('\u0000'), b.cells.join('\u0000')))
-    .map((g) => [...g.cells, String(g.count)]);
-  if (rows.length === 0) out.push('no rejections found');
-  else out.push(...table(['PROVIDER', 'REASON', 'CODE', 'FAMILY', 'SENDER IP', 'COUNT'], rows));
-  out.push('');
-  out.push(`total: ${report.totals.rejections} rejections, ${report.totals.ptr_related} PTR-related`);
-  return `${out.join('\n')}\n`;
-}
-
-/** Left-aligned columns separated by two spaces. */
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [fmt(header), ...rows.map(fmt)];
 }

@@ -15,7 +15,7 @@ export interface Resolver {
  * number of tries. Node 20 turns c-ares' query cache off, so every lookup reaches the server (tested in
  * test/probe-resolver.test.ts). Throws on a server address that parseServerAddress rejects (a config error).
  */
-export function createResolver(settings: DnsSettings): Resolver {
+export function createResolver(settings: DnsSettings): dns.Resolver {
   const resolver = new dns.Resolver({
     timeout: Math.max(1, Math.round(settings.timeoutMs)),
     tries: Math.max(1, Math.round(settings.attempts)),

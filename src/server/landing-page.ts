@@ -1,3 +1,4 @@
+import type { AuthStatus } from '../exporter/auth-status.js';
 import type { StatusReport, TargetStatus } from '../exporter/exporter.js';
 import type { SenderRow, TallyRow } from '../exporter/rejection-tally.js';
 import { isPtrRelated, type Reason } from '../logs/types.js';
@@ -57,6 +58,22 @@ const isFailing = (t: TargetStatus): boolean => rank(t) === 0;
 const countPassing = (targets: TargetStatus[]): number => targets.filter((t) => t.status === 'pass').length;
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
+/**
+ * IPv6 senders (configured, egress or log-learned) with a forward-confirmed PTR that are not ready for a domain: SPF
+ * does not pass and no DKIM key is valid. Pairs whose SPF or DKIM check ended in temperror are unknown, not shown.
+ */
+function notReadyIpv6(d: LandingData): AuthStatus[] {
+  const pass = new Set(d.status.targets.filter((t) => t.status === 'pass').map((t) => t.ip));
+  return d.status.auth.filter((a) => a.family === 'ipv6' && a.source !== 'interface' && pass.has(a.ip) && !a.ready
+    && a.spf.result !== 'temperror' && !a.dkim.some((k) => k.status === 'temperror'));
+}
+
+/** One banner line per not-ready IPv6 sender: the sentence that names the record and the mechanism to add. */
+function authItems(pairs: AuthStatus[]): string {
+  return pairs.map((a) => `<li><code><b>${e(a.ip)}</b></code> <span class="st fail">SPF ${e(a.spf.result)}</span> <b>for ${e(a.domain)}</b>`
+    + `<span class="fix">${e(a.advice ?? `${a.ip} sends for ${a.domain}, which has neither an SPF pass nor a valid DKIM key.`)}</span></li>`).join('');
+}
+
 /** Renders the HTML landing page: plain HTML, no script, no external resource. Every value that came from DNS or a log is escaped: a PTR name is attacker-controlled. */
 export function renderLandingPage(d: LandingData): string {
   const targets = d.status.targets.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((x) => x.t);
@@ -90,7 +107,7 @@ ${d.rejections.length === 0 ? '<tr><td colspan="5">None seen.</td></tr>' : d.rej
 ${senderTable(d.senders, targets)}
 <h2>Logs</h2>
 <table id="logs"><thead><tr><th>Path</th><th>Open</th><th>Lines</th></tr></thead><tbody>
-${d.status.logs.length === 0 ? '<tr><td colspan="3">No log configured.</td></tr>' : d.status.logs.map((l) => `<tr><td><code>${e(l.path)}</code></td><td>${l.open ? 'yes' : '<span class="closed">no: not readable yet</span>'}</td><td>${l.lines}</td></tr>`).join('\n')}
+${d.status.logs.length === 0 ? `<tr><td colspan="3" class="closed">${e(d.status.log_warning ?? 'No log configured.')}</td></tr>` : d.status.logs.map((l) => `<tr><td><code>${e(l.path)}</code></td><td>${l.open ? 'yes' : '<span class="closed">no: not readable yet</span>'}</td><td>${l.lines}</td></tr>`).join('\n')}
 </tbody></table>
 </body></html>
 `;
@@ -104,16 +121,25 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
       : '',
     ptrRejections.length > 0 ? refusedSentences(d.rejections, d.senders, targets, d.advice) : '',
     closedLogs.length > 0 ? `<p>${plural(closedLogs.length, 'mail log is', 'mail logs are')} not open, so rejections there go uncounted: ${closedLogs.map((p) => `<code>${e(p)}</code>`).join(', ')}.</p>` : '',
+    d.status.log_warning ? `<p id="no-log">${e(d.status.log_warning)}</p>` : '',
   ].join('');
+  const auth = notReadyIpv6(d);
+  const authNote = 'Gmail refuses IPv6 mail that passes neither SPF nor DKIM, even with a valid PTR.';
+  const authIps = new Set(auth.map((a) => a.ip)).size;
+  const authPart = auth.length > 0 ? `<p>IPv6 mail from ${plural(authIps, 'address', 'addresses')} passes neither SPF nor DKIM: ${authNote}</p><ul>${authItems(auth)}</ul>` : '';
   if (failing.length > 0) {
     const items = failing.map((t) => {
       const advice = d.advice(t);
       return `<li><code><b>${e(t.ip)}</b></code> <span class="st fail">${e(t.status!)}</span> <b>${e(MEANING[t.status!](t))}</b>${advice ? `<span class="fix">${e(advice)}</span>` : ''}</li>`;
     }).join('');
     return `<div class="verdict fail" id="verdict" role="alert"><h2>${plural(failing.length, 'sending IP fails', 'sending IPs fail')} reverse DNS</h2>`
-      + `<p>Receiving mail servers (Gmail, Microsoft, GMX and others) may refuse or defer mail sent from ${failing.length === 1 ? 'it' : 'them'}.</p><ul>${items}</ul>${extra}</div>`;
+      + `<p>Receiving mail servers (Gmail, Microsoft, GMX and others) may refuse or defer mail sent from ${failing.length === 1 ? 'it' : 'them'}.</p><ul>${items}</ul>${authPart}${extra}</div>`;
   }
-  if (unknown.length > 0 || ptrRejections.length > 0 || closedLogs.length > 0) {
+  if (auth.length > 0) {
+    return `<div class="verdict fail" id="verdict" role="alert"><h2>IPv6 mail from ${plural(authIps, 'address', 'addresses')} passes reverse DNS but neither SPF nor DKIM</h2>`
+      + `<p>${authNote}</p><ul>${authItems(auth)}</ul>${extra}</div>`;
+  }
+  if (unknown.length > 0 || ptrRejections.length > 0 || closedLogs.length > 0 || d.status.log_warning) {
     return `<div class="verdict warn" id="verdict"><h2>No sending IP fails reverse DNS, but look here</h2>${extra}</div>`;
   }
   if (targets.length > 0 && countPassing(targets) === targets.length) {

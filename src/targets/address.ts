@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { formatIpv6, ipv6Groups } from './ipv6-text.js';
 
 /** Address family label used in metrics. */
 export type Family = 'ipv4' | 'ipv6';
@@ -33,7 +34,17 @@ export function zoneIdProblem(zone: string): string {
 /** Normalises an IP address string, or returns null when it is not a valid IP (addresses with a zone id are not). */
 export function normalizeIp(text: string): NormalizedIp | null {
   const s = text.trim();
-  if (isIP(s) === 0 || s.includes('%')) return null;
+  const version = isIP(s);
+  if (version === 0 || s.includes('%')) return null;
+  // net.isIP accepts IPv4 only in dotted decimal without leading zeros, which is already the normal form.
+  if (version === 4) return { ip: s, family: 'ipv4' };
+  const groups = ipv6Groups(s);
+  if (groups !== null) {
+    const mapped = groups[5] === 0xffff && groups.slice(0, 5).every((g) => g === 0);
+    if (!mapped) return { ip: formatIpv6(groups), family: 'ipv6' };
+    const [hi = 0, lo = 0] = groups.slice(6);
+    return { ip: [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.'), family: 'ipv4' };
+  }
   let addr = ipaddr.parse(s);
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
     addr = (addr as ipaddr.IPv6).toIPv4Address();

@@ -6,7 +6,7 @@ export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const HOOK = new URL('./rusage-hook.js', import.meta.url).href;
 
 /** What a measured CLI run produced. */
-export interface MeasuredRun { code: number | null; stdout: string; stderr: string; wallMs: number; maxRssBytes: number }
+export interface MeasuredRun { code: number | null; stdout: string; stderr: string; wallMs: number; maxRssBytes: number; cpuMs: number }
 
 /** Runs the built CLI as a child with the hook preloaded and returns its output, wall time and peak RSS. */
 export function runMeasured(args: string[]): Promise<MeasuredRun> {
@@ -21,14 +21,14 @@ export function runMeasured(args: string[]): Promise<MeasuredRun> {
     child.once('close', (code) => {
       const wallMs = performance.now() - started;
       const m = /RUSAGE (\{.*\})\s*$/.exec(stderr);
-      const usage = m ? (JSON.parse(m[1]!) as { maxRSS: number }) : { maxRSS: 0 };
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: m ? stderr.slice(0, m.index) : stderr, wallMs, maxRssBytes: usage.maxRSS * 1024 });
+      const usage = m ? (JSON.parse(m[1]!) as { maxRSS: number; userCPUTime: number; systemCPUTime: number }) : { maxRSS: 0, userCPUTime: 0, systemCPUTime: 0 };
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: m ? stderr.slice(0, m.index) : stderr, wallMs, maxRssBytes: usage.maxRSS * 1024, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
     });
   });
 }
 
 /** A running `ptr-exporter serve` child. */
-export interface ServeChild { base: string; stop(): Promise<number | null> }
+export interface ServeChild { base: string; pid: number; stop(): Promise<number | null> }
 
 /** Starts `serve --config FILE` and resolves once it logged its listening address. */
 export function startServe(configFile: string): Promise<ServeChild> {
@@ -39,7 +39,7 @@ export function startServe(configFile: string): Promise<ServeChild> {
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString('utf8');
       const m = /msg=listening .*address="?[^\s"]*:(\d+)/.exec(stderr);
-      if (m) resolve({ base: `http://127.0.0.1:${m[1]}`, stop: () => { child.kill('SIGTERM'); return exited; } });
+      if (m) resolve({ base: `http://127.0.0.1:${m[1]}`, pid: child.pid ?? 0, stop: () => { child.kill('SIGTERM'); return exited; } });
     });
     void exited.then((code) => reject(new Error(`serve exited ${code} before listening: ${stderr}`)));
   });

@@ -53,7 +53,7 @@ function wrap(code: string, enh: string | null, text: string, width = 60): strin
 
 /**
  * Generates `lines` Postfix log lines from `seed`: mostly ordinary smtpd/cleanup/qmgr/smtp lines,
- * and about 2% rejections of every kind (Gmail G1-G11d, Microsoft M1/M4, GMX, WEB.DE, Comcast,
+ * and about 2.5% rejection lines (half of them long Gmail and Microsoft replies) of every kind (Gmail G1-G11d, Microsoft M1/M4, GMX, WEB.DE, Comcast,
  * Free; per-MX attempt lines; replays and per-recipient copies that must not count) and near misses.
  */
 export function generatePostfixLog(lines: number, seed: number): GeneratedLog {
@@ -92,6 +92,15 @@ export function generatePostfixLog(lines: number, seed: number): GeneratedLog {
     },
   };
 }
+
+/**
+ * Share of loop steps that write a rejection scenario: with its per-recipient copies, MX retries and
+ * replays this makes about 2.5 % of the lines rejection replies.
+ */
+const SCENARIO_SHARE = 0.013;
+/** The scenarios with long Gmail and Microsoft replies (half of the rejections) and the rest. */
+const LONG = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 17, 18, 19, 21];
+const SHORT = [11, 12, 13, 14, 15, 20, 22];
 
 /** Yields exactly `total` lines with what each one counts for. */
 function* produce(total: number, seed: number): Generator<Out> {
@@ -247,7 +256,7 @@ function* produce(total: number, seed: number): Generator<Out> {
   };
 
   while (emitted < total) {
-    const batch: Out[] = rnd() < 0.009 ? pick(scenarios)() : [{ line: ordinary(), counts: null }];
+    const batch: Out[] = rnd() < SCENARIO_SHARE ? (rnd() < 0.5 ? scenarios[pick(LONG)]! : scenarios[pick(SHORT)]!)() : [{ line: ordinary(), counts: null }];
     for (const o of batch) {
       if (emitted >= total) return;
       yield o;

@@ -4,6 +4,9 @@
  * are wrong or it throws), 2 for an unknown name.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { catchupBench } from './catchup-bench.js';
+import { authBench } from './auth-bench.js';
+import { dsnBench } from './dsn-bench.js';
 import { probeBench } from './probe-bench.js';
 import { scanBench } from './scan-bench.js';
 import { runSoak } from './soak-bench.js';
@@ -13,8 +16,11 @@ import { tailBench } from './tail-bench.js';
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   probe: probeBench,
   scan: scanBench,
+  dsn: dsnBench,
   tail: tailBench,
+  catchup: catchupBench,
   soak: runSoak,
+  auth: authBench,
 };
 
 async function main(names: string[]): Promise<number> {

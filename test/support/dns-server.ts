@@ -2,10 +2,13 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 
-/** One record of the test zone; names are case-insensitive, a trailing dot is ignored. */
+/**
+ * One record of the test zone; names are case-insensitive, a trailing dot is ignored. TXT data is the record's text
+ * (sent as 255-byte character-strings, RFC 7208 section 3.3); MX data is "PREFERENCE EXCHANGE".
+ */
 export interface ZoneRecord {
   name: string;
-  type: 'PTR' | 'A' | 'AAAA' | 'CNAME';
+  type: 'PTR' | 'A' | 'AAAA' | 'CNAME' | 'TXT' | 'MX';
   data: string;
   ttl?: number;
 }
@@ -23,6 +26,8 @@ export interface TestDnsServer {
   setFault(name: string, fault: DnsFault | null): void;
   /** Queries received so far, live. */
   readonly queryCount: { udp: number; tcp: number };
+  /** Every question received, as "TYPE name" (name lowercased, no trailing dot), live. */
+  readonly questions: string[];
   close(): Promise<void>;
 }
 
@@ -31,7 +36,7 @@ export interface DnsServerOptions {
   records: readonly ZoneRecord[];
 }
 
-type Zone = Map<string, Map<string, dnsPacket.StringAnswer[]>>;
+type Zone = Map<string, Map<string, dnsPacket.Answer[]>>;
 
 const NOERROR = 0;
 const SERVFAIL = 2;
@@ -48,15 +53,31 @@ function buildZone(records: readonly ZoneRecord[]): Zone {
     let node = zone.get(name);
     if (!node) zone.set(name, (node = new Map<string, dnsPacket.StringAnswer[]>()));
     const rrs = node.get(r.type) ?? [];
-    rrs.push({ name: r.name.replace(/\.$/, ''), type: r.type, ttl: r.ttl ?? 300, data: r.data.replace(/\.$/, '') });
+    rrs.push(toAnswer(r));
     node.set(r.type, rrs);
   }
   return zone;
 }
 
+/** The wire form of one zone record. */
+function toAnswer(r: ZoneRecord): dnsPacket.Answer {
+  const base = { name: r.name.replace(/\.$/, ''), ttl: r.ttl ?? 300 };
+  if (r.type === 'TXT') {
+    const bytes = Buffer.from(r.data, 'utf8');
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length || i === 0; i += 255) chunks.push(bytes.subarray(i, i + 255));
+    return { ...base, type: 'TXT', data: chunks };
+  }
+  if (r.type === 'MX') {
+    const [preference, exchange] = r.data.trim().split(/\s+/);
+    return { ...base, type: 'MX', data: { preference: Number(preference), exchange: (exchange ?? '').replace(/\.$/, '') } };
+  }
+  return { ...base, type: r.type, data: r.data.replace(/\.$/, '') };
+}
+
 /** Answers one question like an authoritative server: records, CNAME chain, NODATA or NXDOMAIN. */
-function resolve(zone: Zone, question: dnsPacket.Question): { rcode: number; answers: dnsPacket.StringAnswer[] } {
-  const answers: dnsPacket.StringAnswer[] = [];
+function resolve(zone: Zone, question: dnsPacket.Question): { rcode: number; answers: dnsPacket.Answer[] } {
+  const answers: dnsPacket.Answer[] = [];
   let owner = question.name;
   for (let hop = 0; hop < MAX_CNAME_HOPS; hop++) {
     const node = zone.get(key(owner));
@@ -67,7 +88,7 @@ function resolve(zone: Zone, question: dnsPacket.Question): { rcode: number; ans
       return { rcode: NOERROR, answers };
     }
     const cname = node.get('CNAME')?.[0];
-    if (!cname) return { rcode: NOERROR, answers };
+    if (!cname || cname.type !== 'CNAME') return { rcode: NOERROR, answers };
     answers.push({ ...cname, name: owner });
     owner = cname.data;
   }
@@ -80,6 +101,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<TestDns
   let zone = buildZone(options.records);
   const faults = new Map<string, DnsFault>();
   const queryCount = { udp: 0, tcp: 0 };
+  const questions: string[] = [];
 
   /** Builds the reply to a raw query, or null to stay silent. */
   const reply = (msg: Buffer, overUdp: boolean): Buffer | null => {
@@ -91,10 +113,11 @@ export async function startDnsServer(options: DnsServerOptions): Promise<TestDns
     }
     const question = query.questions?.[0];
     if (query.type !== 'query' || !question) return null;
+    questions.push(`${question.type} ${key(question.name)}`);
     const fault = faults.size === 0 ? undefined : faults.get(key(question.name)) ?? faults.get('*');
     if (fault === 'drop') return null;
     let flags = dnsPacket.AUTHORITATIVE_ANSWER | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0);
-    let answers: dnsPacket.StringAnswer[] = [];
+    let answers: dnsPacket.Answer[] = [];
     if (fault === 'servfail') flags |= SERVFAIL;
     else if (fault === 'refused') flags |= REFUSED;
     else if (fault === 'truncate' && overUdp) flags |= dnsPacket.TRUNCATED_RESPONSE;
@@ -149,6 +172,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<TestDns
       else faults.set(k, fault);
     },
     queryCount,
+    questions,
     async close() {
       for (const s of sockets) s.destroy();
       await Promise.all([

@@ -127,6 +127,10 @@ export function nsdConf(dir: string, port: number, ipv6: boolean, zones: readonl
     `  zonelistfile: ${q(join(dir, 'zone.list'))}`,
     '  verbosity: 0',
     '  server-count: 1',
+    // Response rate limiting (on by default in Debian's build, 200 answers/s per client netblock) would turn
+    // a benchmark's NXDOMAIN and NODATA answers into dropped or truncated replies: loopback is one client here.
+    '  rrl-ratelimit: 0',
+    '  rrl-whitelist-ratelimit: 0',
     'remote-control:',
     '  control-enable: no',
   ];

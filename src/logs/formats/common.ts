@@ -24,9 +24,20 @@ export interface LineFormat<N extends string = string> {
   readonly reads: string;
   /** Matches lines that only this format writes. */
   readonly signature: RegExp;
-  /** True when `logs[]` may follow it; false for formats only `scan` reads. */
-  readonly live: boolean;
   create(opts: ParserOptions): LineParser;
+}
+
+/**
+ * A registry entry for a format read as whole messages (bounces): `scan` hands it each message of
+ * an .eml file, mbox or Maildir; `signature` recognises its lines for `auto`.
+ */
+export interface MessageFormat<N extends string = string> {
+  readonly name: N;
+  readonly reads: string;
+  readonly signature: RegExp;
+  /** Matches the first line of an input that holds messages (an mbox `From ` line, a header). */
+  readonly firstLine: RegExp;
+  events(message: Uint8Array): Promise<DeliveryEvent[]>;
 }
 
 /** Where a line's own text starts (after a container prefix; for pastes also spaces) and its timestamp there. */

@@ -23,7 +23,6 @@ export const eximFormat: LineFormat<'exim'> = {
   name: 'exim',
   reads: '`**` and `==` lines, `H=host [ip]` and `host H [ip]:` forms, literal `\\n` between reply lines',
   signature: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})?(?: [+-]\d{4})? (?:\[\d{1,10}\] )?(?:\w{6}-\w{6,11}-\w{2,4} (?:<=|=>|->|\*>|\*\*|==|Completed|SMTP error)|Start queue run|End queue run|exim \d)/,
-  live: true,
   create: createEximParser,
 };
 

@@ -159,7 +159,6 @@ export const mdaemonFormat: LineFormat<'mdaemon'> = {
   name: 'mdaemon',
   reads: 'SMTP (out) log sessions: `<--` reply lines gathered until the final line, remote from the session\'s earlier lines, our address from `Connection established (local -> remote)`',
   signature: /^\s?[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?: /,
-  live: true,
   create: createMdaemonParser,
 };
 
@@ -212,8 +211,8 @@ function endpoint(text: string): { addr: string; port: boolean; ip: string | nul
   } else {
     const colon = addr.lastIndexOf(':');
     const before = addr.slice(0, colon);
-    const splits = colon > 0 && /^\d{1,5}$/.test(addr.slice(colon + 1)) &&
-      (before.indexOf(':') === -1 || normalizeIp(before) !== null);
+    const splits = colon > 0 && /^\d{1,5}$/.test(addr.slice(colon + 1))
+      && (before.indexOf(':') === -1 || normalizeIp(before) !== null);
     if (splits) {
       addr = before;
       port = true;

@@ -18,7 +18,6 @@ export const opensmtpdFormat: LineFormat<'opensmtpd'> = {
   name: 'opensmtpd',
   reads: '`mta delivery ... source="..." relay="..." stat="..."`',
   signature: /\ssmtpd\[\d{1,10}\]: [0-9a-f]{16} (?:mta|smtp) /,
-  live: true,
   create: createOpensmtpdParser,
 };
 

@@ -20,7 +20,6 @@ export const postfixFormat: LineFormat<'postfix'> = {
   name: 'postfix',
   reads: '`postfix/smtp`, `lmtp`, `error` status lines and per-MX `host X[ip] said:` / `refused to talk to me` lines; multi-instance names (`postfix-out/smtp`); syslog and RFC 3339 timestamps; container prefixes like `postfix-1  \\| `',
   signature: /\spostfix(?:-[\w.-]{1,64})?\/[\w/.-]{1,64}\[\d{1,10}\]: /,
-  live: true,
   create: createPostfixParser,
 };
 
@@ -51,8 +50,8 @@ function parseLine(line: string, lenient: boolean, year: number | undefined): De
   const reply = normalizeReply(line.slice(replyStart, end));
   if (!reply) return null;
   const svc = prog ? prog.service : '';
-  const replay = svc.endsWith('error') || svc.endsWith('retry') ||
-    line.lastIndexOf('delivery temporarily suspended: ', hostIdx) !== -1;
+  const replay = svc.endsWith('error') || svc.endsWith('retry')
+    || line.lastIndexOf('delivery temporarily suspended: ', hostIdx) !== -1;
   return replyEvent(ts ? ts.time : null, host, ip, null, reply, queueId, replay);
 }
 

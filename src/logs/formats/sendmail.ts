@@ -20,7 +20,6 @@ export const sendmailFormat: LineFormat<'sendmail'> = {
   name: 'sendmail',
   reads: '`stat=` lines; where Sendmail cut the text, classified by code (5.7.25, 4.7.23)',
   signature: /\s(?:sm-mta|sendmail|sm-msp-queue)\[\d{1,10}\]: /,
-  live: true,
   create: createSendmailParser,
 };
 
