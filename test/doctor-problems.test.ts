@@ -9,8 +9,9 @@ function probe(ip: string, status: ProbeResult['status'], ptr: string[] = []): P
 }
 
 function auth(ip: string, result: string, dkim = 'missing'): DoctorAuth {
-  return { ip, domain: 'example.org', spf: { result, record: 'v=spf1 ip4:192.0.2.0/24 -all', error: null },
-    dkim: [{ selector: 's2024', status: dkim, bits: dkim === 'valid' ? 2048 : null }], dmarc: { status: 'present', policy: 'reject' },
+  return { ip, domain: 'example.org', spf: { result: result as DoctorAuth['spf']['result'], record: 'v=spf1 ip4:192.0.2.0/24 -all', error: null, explanation: '' },
+    dkim: [{ selector: 's2024', status: dkim as DoctorAuth['dkim'][number]['status'], bits: dkim === 'valid' ? 2048 : null, key_type: dkim === 'valid' ? 'rsa' : null, error: null }],
+    dmarc: { status: 'present', policy: 'reject', record: 'v=DMARC1; p=reject', error: null },
     ready: false, advice: result === 'pass' ? null : 'Add ip6:2001:db8::/64 to the SPF record of example.org: "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/64 -all".' };
 }
 
@@ -69,7 +70,7 @@ describe('doctor problems', () => {
 
   it('names a missing DKIM key and DMARC record once per domain', () => {
     const a = auth(G4, 'pass');
-    const d = diagnose({ ...base, auth: [{ ...a, dmarc: { status: 'missing', policy: null } }, { ...auth(G6, 'pass'), dmarc: { status: 'missing', policy: null } }] });
+    const d = diagnose({ ...base, auth: [{ ...a, dmarc: { status: 'missing', policy: null, record: null, error: null } }, { ...auth(G6, 'pass'), dmarc: { status: 'missing', policy: null, record: null, error: null } }] });
     expect(d.problems.map((p) => p.id)).toEqual(['dkim:example.org:s2024', 'dmarc:example.org']);
   });
 

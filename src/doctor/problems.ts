@@ -1,3 +1,5 @@
+import { dkimAdvice } from '../auth/advice.js';
+import type { AuthEntry } from '../auth/types.js';
 import { adviceFor } from '../probe/advice.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { ScanReport } from '../logs/scan.js';
@@ -9,17 +11,8 @@ import type { MtaSetting } from './mta-settings.js';
 /** One of this host's addresses as `doctor` lists it. */
 export interface DoctorAddress { ip: string; family: Family; kind: AddressKind }
 
-/** The authentication checks of one (IP, domain) pair, in the shape of `probe --json`'s `auth` entries. */
-export interface DoctorAuth {
-  ip: string;
-  domain: string;
-  spf: { result: string; record: string | null; error: string | null };
-  dkim: { selector: string; status: string; bits?: number | null }[];
-  dmarc: { status: string; policy: string | null };
-  ready: boolean;
-  /** One line of advice for a failing SPF result, null when it passes. */
-  advice: string | null;
-}
+/** The authentication checks of one (IP, domain) pair: a `probe --json` auth entry with its IP. */
+export type DoctorAuth = AuthEntry & { ip: string };
 
 /** What `doctor` found, before it is judged. */
 export interface DoctorFindings {
@@ -76,7 +69,7 @@ function findProblems(f: DoctorFindings): Found[] {
   for (const [domain, a] of firstPerDomain(f.auth)) {
     for (const d of a.dkim) {
       if (d.status !== 'valid' && d.status !== 'temperror') {
-        out.push({ id: `dkim:${domain}:${d.selector}`, family: null, severity: 'warning', what: `The DKIM key ${d.selector}._domainkey.${domain} is ${d.status}.`, fix: dkimFix(d.status, d.selector, domain) });
+        out.push({ id: `dkim:${domain}:${d.selector}`, family: null, severity: 'warning', what: `The DKIM key ${d.selector}._domainkey.${domain} is ${d.status}.`, fix: dkimAdvice(domain, d) ?? '' });
       }
     }
     if (a.dmarc.status === 'missing' || a.dmarc.status === 'invalid') {
@@ -111,16 +104,6 @@ function describe(t: ProbeResult): string {
     case 'mismatch': return `its PTR ${t.ptr.join(', ')} resolves to other addresses`;
     case 'helo_mismatch': return `its confirmed PTR ${t.confirmed.join(', ')} is not the HELO name ${t.helo ?? ''}`;
     default: return t.status;
-  }
-}
-
-function dkimFix(status: string, selector: string, domain: string): string {
-  const at = `${selector}._domainkey.${domain}`;
-  switch (status) {
-    case 'missing': return `Publish the public key of selector ${selector} as a TXT record at ${at}, or remove the selector from the config if the MTA does not use it.`;
-    case 'revoked': return `The key at ${at} is revoked (empty p=): sign with a selector whose key is published.`;
-    case 'weak': return `Replace the key at ${at} with an RSA key of 2048 bits (Gmail rejects keys under 1024 bits).`;
-    default: return `Fix the TXT record at ${at}: it must read "v=DKIM1; k=rsa; p=BASE64KEY" (RFC 6376 section 3.6.1).`;
   }
 }
 
