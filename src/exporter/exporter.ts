@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { isPtrRelated, type Rejection } from '../logs/types.js';
 import { ExporterMetrics } from '../metrics.js';
+import type { NetworkInterfaceInfo } from 'node:os';
 import type { ProbeResult } from '../probe/types.js';
 import type { Target } from '../targets/target.js';
 import { authStatus, type AuthStatus } from './auth-status.js';
@@ -10,6 +11,7 @@ import { LogRunner } from './log-runner.js';
 import { watchLogSilence } from './log-silence.js';
 import { LogThrottle } from './log-throttle.js';
 import { ProbeRunner } from './probe-runner.js';
+import { PublicAddressNotice } from './public-address-notice.js';
 import { RejectionTally } from './rejection-tally.js';
 
 /** One entry of /api/v1/status "targets": the probe result plus where the target came from. */
@@ -31,6 +33,8 @@ export interface StatusReport {
   auth: AuthStatus[];
   /** Set when no MTA log is being read at all: silence then does not mean health. */
   log_warning?: string | null;
+  /** True when discovery found only addresses not used on the Internet and no target is configured or learned (behind NAT). */
+  no_public_address?: boolean;
 }
 
 /** The status text when no log is configured or found. */
@@ -46,18 +50,24 @@ export class Exporter {
   private stopSilenceWatch: () => void = () => {};
   /** "learned a sending IP" lines: at most 10 a minute, whatever the log names. */
   private readonly learnedLog = new LogThrottle(10, 60_000);
+  private readonly publicAddress: PublicAddressNotice;
 
-  constructor(public config: Config, readonly version: string, private readonly logger: Logger, opts: { logPollIntervalMs?: number; probeSoonDebounceMs?: number } = {}) {
+  constructor(public config: Config, readonly version: string, private readonly logger: Logger,
+    opts: { logPollIntervalMs?: number; probeSoonDebounceMs?: number; interfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]> } = {}) {
     this.metrics = new ExporterMetrics({ version, maxSenderIps: config.limits.maxSenderIps, maxLabelLength: config.limits.maxLabelLength });
     this.tally = new RejectionTally(config.limits.maxSenderIps);
     this.learned = new LearnedStore(config, logger);
+    this.publicAddress = new PublicAddressNotice(logger);
     this.probes = new ProbeRunner(config, () => this.learned.list(), {
-      targets: (targets) => this.metrics.setTargets(targets),
+      targets: (targets) => {
+        this.metrics.setTargets(targets);
+        this.publicAddress.observe(targets);
+      },
       result: (s) => this.metrics.recordProbe(s.result!, s.endedAtMs!, s.lastDefinite),
       cycle: (seconds, endedAtMs) => this.metrics.recordCycle(seconds, endedAtMs),
       skipped: () => this.metrics.cyclesSkipped.inc(),
       auth: (snapshot) => this.metrics.recordAuth(snapshot),
-    }, logger, opts.probeSoonDebounceMs);
+    }, logger, opts.probeSoonDebounceMs, opts.interfaces);
     this.logs = new LogRunner((r) => this.onRejection(r), logger, opts.logPollIntervalMs);
     this.metrics.setLogStatsSource(() => this.logs.stats());
     this.metrics.markReload(true);
@@ -79,6 +89,7 @@ export class Exporter {
     this.tally.setMaxSenderIps(config.limits.maxSenderIps);
     await this.learned.reload(config);
     this.probes.reload(config);
+    this.publicAddress.rearm();
     this.metrics.interval.set(this.probes.intervalSeconds() ?? 0);
     await this.logs.apply(config.logs);
     this.metrics.markReload(true);
@@ -118,7 +129,7 @@ export class Exporter {
     }));
     const logs = [...this.logs.stats()].map(([path, s]) => ({ path, open: s.open, lines: s.lines }));
     const auth = authStatus(this.probes.authSnapshot(), this.probes.list().map((s) => s.target));
-    return { targets, logs, auth, log_warning: logs.length === 0 ? NO_LOG_WARNING : null };
+    return { targets, logs, auth, log_warning: logs.length === 0 ? NO_LOG_WARNING : null, no_public_address: this.publicAddress.noPublicAddress() };
   }
 
   /** Stops probing and tailing. */

@@ -1,3 +1,4 @@
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import type { AuthSnapshot } from '../auth/snapshot.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
@@ -56,7 +57,8 @@ export class ProbeRunner {
   private resolver: Resolver | null = null;
   private readonly auth: AuthRunner;
 
-  constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger, private readonly debounceMs = PROBE_SOON_DEBOUNCE_MS) {
+  constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger,
+    private readonly debounceMs = PROBE_SOON_DEBOUNCE_MS, private readonly interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces) {
     this.auth = new AuthRunner(logger);
     this.scheduler = new CycleScheduler(() => this.cycle(), () => {
       this.logger.warn('probe cycle skipped: the previous cycle is still running');
@@ -214,7 +216,7 @@ export class ProbeRunner {
   private async discover(config: Config): Promise<Target[]> {
     const { targets, dropped } = mergeTargets({
       config: config.targets,
-      interface: config.discover.interfaces ? interfaceAddresses() : [],
+      interface: config.discover.interfaces ? interfaceAddresses(this.interfaces()) : [],
       egress: config.discover.egress ? await egressAddresses(config.discover.egressDestinations) : [],
       log: config.discover.fromLogs ? this.learned() : [],
     }, config.limits.maxTargets);

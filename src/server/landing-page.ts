@@ -4,6 +4,7 @@ import type { SenderRow, TallyRow } from '../exporter/rejection-tally.js';
 import { isPtrRelated, type Reason } from '../logs/types.js';
 import { escapeHtml as e } from './html.js';
 import { refusedSentences, senderTable } from './refused-senders.js';
+import { publicAddressParagraph } from './public-address-paragraph.js';
 
 /** What the landing page shows. */
 export interface LandingData {
@@ -122,6 +123,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
     ptrRejections.length > 0 ? refusedSentences(d.rejections, d.senders, targets, d.advice) : '',
     closedLogs.length > 0 ? `<p>${plural(closedLogs.length, 'mail log is', 'mail logs are')} not open, so rejections there go uncounted: ${closedLogs.map((p) => `<code>${e(p)}</code>`).join(', ')}.</p>` : '',
     d.status.log_warning ? `<p id="no-log">${e(d.status.log_warning)}</p>` : '',
+    publicAddressParagraph(targets),
   ].join('');
   const auth = notReadyIpv6(d);
   const authNote = 'Gmail refuses IPv6 mail that passes neither SPF nor DKIM, even with a valid PTR.';
@@ -139,11 +141,12 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
     return `<div class="verdict fail" id="verdict" role="alert"><h2>IPv6 mail from ${plural(authIps, 'address', 'addresses')} passes reverse DNS but neither SPF nor DKIM</h2>`
       + `<p>${authNote}</p><ul>${authItems(auth)}</ul>${extra}</div>`;
   }
-  if (unknown.length > 0 || ptrRejections.length > 0 || closedLogs.length > 0 || d.status.log_warning) {
+  if (extra !== '') {
     return `<div class="verdict warn" id="verdict"><h2>No sending IP fails reverse DNS, but look here</h2>${extra}</div>`;
   }
-  if (targets.length > 0 && countPassing(targets) === targets.length) {
-    return `<div class="verdict ok" id="verdict"><h2>All ${plural(targets.length, 'sending IP passes', 'sending IPs pass')} forward-confirmed reverse DNS</h2></div>`;
+  const probed = targets.filter((t) => t.probed);
+  if (probed.length > 0 && countPassing(probed) === probed.length) {
+    return `<div class="verdict ok" id="verdict"><h2>All ${plural(probed.length, 'sending IP passes', 'sending IPs pass')} forward-confirmed reverse DNS</h2></div>`;
   }
   return `<div class="verdict none" id="verdict"><h2>${targets.length === 0 ? 'No sending IPs to check yet' : 'The first check has not finished yet'}</h2></div>`;
 }
