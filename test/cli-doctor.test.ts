@@ -73,10 +73,10 @@ describe('doctor', () => {
     const ids = j.problems.map((p) => p.id);
     expect(ids).toEqual(['ptr:2001:db8::27', 'spf:2001:db8::27:example.org', 'rejected:gmail:2001:db8::27:5.7.1']);
     expect(j.problems.every((p) => p.severity === 'critical')).toBe(true);
-    expect(j.problems[0]!.what).toBe('2001:db8::27 fails forward-confirmed reverse DNS: it has no PTR record.');
+    expect(j.problems[0]!.what).toBe('2001:db8::27 fails forward-confirmed reverse DNS: no PTR record.');
     expect(j.problems[1]!.fix).toContain('ip6:2001:db8::/64');
     expect(j.problems[2]!.what).toBe('Gmail refused mail from 2001:db8::27 for reverse DNS 1 time in the last 24 hours (550 5.7.1).');
-    expect(j.verdict).toBe('Mail to Gmail over IPv6 will be refused: 2001:db8::27 fails forward-confirmed reverse DNS: it has no PTR record.');
+    expect(j.verdict).toBe('Mail to Gmail over IPv6 will be refused: 2001:db8::27 fails forward-confirmed reverse DNS: no PTR record.');
   });
 
   it('prints the problems and their fixes in one screen', async () => {
@@ -87,7 +87,7 @@ describe('doctor', () => {
     expect(lines.length).toBeLessThan(45);
     expect(r.stdout).toContain('MTA: postfix');
     expect(r.stdout).toContain('IPv6 enabled');
-    expect(r.stdout).toMatch(/^1\. \[critical\] 2001:db8::27 fails forward-confirmed reverse DNS: it has no PTR record\.$/m);
+    expect(r.stdout).toMatch(/^1\. \[critical\] 2001:db8::27 fails forward-confirmed reverse DNS: no PTR record\.$/m);
     expect(r.stdout).toMatch(/^ {3}Fix: /m);
     expect(lines.at(-1)).toMatch(/^Mail to Gmail over IPv6 will be refused: /);
   });

@@ -44,12 +44,12 @@ describe('doctor problems', () => {
       [`rejected:gmail:${G6}:5.7.1`, 'critical'],
       ['dkim:example.org:s2024', 'warning'],
     ]);
-    expect(d.problems[0]!.what).toBe(`${G6} fails forward-confirmed reverse DNS: it has no PTR record.`);
+    expect(d.problems[0]!.what).toBe(`${G6} fails forward-confirmed reverse DNS: no PTR record.`);
     // 2001:db8::25 is a documentation address, so the advice says receivers never see it (not "ask your ISP").
     expect(d.problems[0]!.fix).toContain('No PTR record for 2001:db8::25. That does not matter to receivers');
     expect(d.problems[1]!.fix).toContain('ip6:2001:db8::/64');
     expect(d.problems[2]!.what).toBe(`Gmail refused mail from ${G6} for reverse DNS 3 times in the last 24 hours (550 5.7.1).`);
-    expect(d.verdict).toBe(`Mail to Gmail over IPv6 will be refused: ${G6} fails forward-confirmed reverse DNS: it has no PTR record.`);
+    expect(d.verdict).toBe(`Mail to Gmail over IPv6 will be refused: ${G6} fails forward-confirmed reverse DNS: no PTR record.`);
   });
 
   it('an IPv6 failure is a warning when the MTA does not send over IPv6', () => {

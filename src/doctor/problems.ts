@@ -1,6 +1,7 @@
 import { dkimAdvice } from '../auth/advice.js';
 import type { AuthEntry } from '../auth/types.js';
 import { adviceFor } from '../probe/advice.js';
+import { statusMeaning } from '../probe/meaning.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { ScanReport } from '../logs/scan.js';
 import { providerName } from '../logs/provider-names.js';
@@ -56,7 +57,7 @@ function findProblems(f: DoctorFindings): Found[] {
       continue;
     }
     const unused = t.family === 'ipv6' && !v6 ? ` (not used for mail now${off ? `: ${off.name} ${off.detail}` : ': no IPv6 route'})` : '';
-    out.push({ id: `ptr:${t.ip}`, family: t.family, severity: severityFor(t.family), what: `${t.ip} fails forward-confirmed reverse DNS: ${describe(t)}${unused}.`, fix });
+    out.push({ id: `ptr:${t.ip}`, family: t.family, severity: severityFor(t.family), what: `${t.ip} fails forward-confirmed reverse DNS: ${statusMeaning(t.status, t.family)}${unused}.`, fix });
   }
   for (const a of f.auth) {
     if (a.spf.result === 'pass' || a.spf.result === 'temperror') continue;
@@ -95,16 +96,6 @@ function verdict(f: DoctorFindings, problems: readonly Found[]): string {
   if (problems.length > 0) return `No refusal expected, but ${problems.length} warning${problems.length === 1 ? '' : 's'} to look at.`;
   const checked = f.targets.length;
   return `No problem found: ${checked} sending address${checked === 1 ? '' : 'es'} checked${f.auth.length > 0 ? ', SPF passes' : ''}.`;
-}
-
-function describe(t: ProbeResult): string {
-  switch (t.status) {
-    case 'no_ptr': return 'it has no PTR record';
-    case 'no_forward': return `its PTR ${t.ptr.join(', ')} has no ${t.family === 'ipv6' ? 'AAAA' : 'A'} record`;
-    case 'mismatch': return `its PTR ${t.ptr.join(', ')} resolves to other addresses`;
-    case 'helo_mismatch': return `its confirmed PTR ${t.confirmed.join(', ')} is not the HELO name ${t.helo ?? ''}`;
-    default: return t.status;
-  }
 }
 
 function firstPerDomain(auth: readonly DoctorAuth[]): Map<string, DoctorAuth> {
