@@ -73,6 +73,25 @@ function buildProgram(setExit: (code: Promise<number> | number) => void): Comman
       setExit(import('./commands/scan.js').then(({ scanCommand }) => scanCommand(files, { format: o.format as 'auto', json: o.json === true, journal: journalOpts }, out, err)));
     });
 
+  program.command('doctor')
+    .description('check this host: addresses, reverse DNS, SPF/DKIM/DMARC, MTA IPv6 settings and recent rejections; numbered problems with fixes; exit 0 when none, 1 otherwise')
+    .option('--config <file>', 'config file (YAML); without it the default config is used')
+    .option('--domain <domain>', 'also check SPF, DKIM and DMARC of this sending domain (repeatable)', collectDomain, [])
+    .option('--dkim-selector <selector>', 'DKIM selector whose key must be published (repeatable)', collectSelector, [])
+    .option('--postfix-config <dir>', 'Postfix configuration folder (main.cf)', '/etc/postfix')
+    .option('--exim-config <file>', 'Exim configuration file (default: the usual places)')
+    .option('--json', 'print JSON')
+    .action((o: { config?: string; domain: string[]; dkimSelector: string[]; postfixConfig: string; eximConfig?: string; json?: boolean }) => {
+      setExit(import('./commands/doctor.js').then(({ doctorCommand }) => doctorCommand({
+        configFile: o.config ?? null,
+        domains: o.domain,
+        dkimSelectors: o.dkimSelector,
+        json: o.json === true,
+        postfixConfig: o.postfixConfig,
+        eximConfig: o.eximConfig ?? null,
+      }, out)));
+    });
+
   program.command('check-config')
     .description('validate a config file; exit 0 or 2')
     .argument('<file>', 'config file')

@@ -9,8 +9,9 @@ function probe(ip: string, status: ProbeResult['status'], ptr: string[] = []): P
 }
 
 function auth(ip: string, result: string, dkim = 'missing'): DoctorAuth {
-  return { ip, domain: 'example.org', spf: { result, record: 'v=spf1 ip4:192.0.2.0/24 -all', error: null },
-    dkim: [{ selector: 's2024', status: dkim, bits: dkim === 'valid' ? 2048 : null }], dmarc: { status: 'present', policy: 'reject' },
+  return { ip, domain: 'example.org', spf: { result: result as DoctorAuth['spf']['result'], record: 'v=spf1 ip4:192.0.2.0/24 -all', error: null, explanation: '' },
+    dkim: [{ selector: 's2024', status: dkim as DoctorAuth['dkim'][number]['status'], bits: dkim === 'valid' ? 2048 : null, key_type: dkim === 'valid' ? 'rsa' : null, error: null }],
+    dmarc: { status: 'present', policy: 'reject', record: 'v=DMARC1; p=reject', error: null },
     ready: false, advice: result === 'pass' ? null : 'Add ip6:2001:db8::/64 to the SPF record of example.org: "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/64 -all".' };
 }
 
@@ -43,12 +44,12 @@ describe('doctor problems', () => {
       [`rejected:gmail:${G6}:5.7.1`, 'critical'],
       ['dkim:example.org:s2024', 'warning'],
     ]);
-    expect(d.problems[0]!.what).toBe(`${G6} fails forward-confirmed reverse DNS: it has no PTR record.`);
+    expect(d.problems[0]!.what).toBe(`${G6} fails forward-confirmed reverse DNS: no PTR record.`);
     // 2001:db8::25 is a documentation address, so the advice says receivers never see it (not "ask your ISP").
     expect(d.problems[0]!.fix).toContain('No PTR record for 2001:db8::25. That does not matter to receivers');
     expect(d.problems[1]!.fix).toContain('ip6:2001:db8::/64');
     expect(d.problems[2]!.what).toBe(`Gmail refused mail from ${G6} for reverse DNS 3 times in the last 24 hours (550 5.7.1).`);
-    expect(d.verdict).toBe(`Mail to Gmail over IPv6 will be refused: ${G6} fails forward-confirmed reverse DNS: it has no PTR record.`);
+    expect(d.verdict).toBe(`Mail to Gmail over IPv6 will be refused: ${G6} fails forward-confirmed reverse DNS: no PTR record.`);
   });
 
   it('an IPv6 failure is a warning when the MTA does not send over IPv6', () => {
@@ -70,7 +71,7 @@ describe('doctor problems', () => {
 
   it('names a missing DKIM key and DMARC record once per domain', () => {
     const a = auth(G4, 'pass');
-    const d = diagnose({ ...base, auth: [{ ...a, dmarc: { status: 'missing', policy: null } }, { ...auth(G6, 'pass'), dmarc: { status: 'missing', policy: null } }] });
+    const d = diagnose({ ...base, auth: [{ ...a, dmarc: { status: 'missing', policy: null, record: null, error: null } }, { ...auth(G6, 'pass'), dmarc: { status: 'missing', policy: null, record: null, error: null } }] });
     expect(d.problems.map((p) => p.id)).toEqual(['dkim:example.org:s2024', 'dmarc:example.org']);
   });
 

@@ -74,7 +74,7 @@ describe('a sending IP named in a rejection', () => {
     expect(find(m, 'ptr_target_info', { ip: '2001:db8::27', source: 'log' })).toHaveLength(1);
     expect(find(m, 'ptr_probe_status', { ip: '2001:db8::27', status: 'no_ptr' })[0]?.value).toBe(1);
     const page = await (await fetch(`${served!.base}/`)).text();
-    expect(page).toContain('Gmail refused <code><b>2001:db8::27</b></code> (5.7.1, 20 times): it has no PTR record.');
+    expect(page).toContain('Gmail refused <code><b>2001:db8::27</b></code> (5.7.1, 20 times): no PTR record.');
   });
 
   it('is written to learned-ips.json next to the positions file', async () => {

@@ -56,7 +56,7 @@ describe('the banner names each refused sending IP', () => {
 
   it('with provider, code, count, its verdict now and the fix; and the rest without an IP', () => {
     const html = renderLandingPage({ version: 't', telemetryPath: 'metrics', status: { targets: [refused], logs: [], auth: [] }, rejections: rows, senders, advice: (t) => `fix for ${t.ip}` });
-    expect(html).toContain('<li>Gmail refused <code><b>2001:db8::27</b></code> (5.7.1, 3 times): it has no PTR record.<span class="fix">fix for 2001:db8::27</span></li>');
+    expect(html).toContain('<li>Gmail refused <code><b>2001:db8::27</b></code> (5.7.1, 3 times): no PTR record.<span class="fix">fix for 2001:db8::27</span></li>');
     expect(html).toContain('Receivers refused mail for reverse DNS 1 time without naming the sending IP: gmail 5.7.1.');
     expect(html).not.toContain('Microsoft refused');
   });

@@ -1,4 +1,7 @@
+import { dkimAdvice } from '../auth/advice.js';
+import type { AuthEntry } from '../auth/types.js';
 import { adviceFor } from '../probe/advice.js';
+import { statusMeaning } from '../probe/meaning.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { ScanReport } from '../logs/scan.js';
 import { providerName } from '../logs/provider-names.js';
@@ -9,17 +12,8 @@ import type { MtaSetting } from './mta-settings.js';
 /** One of this host's addresses as `doctor` lists it. */
 export interface DoctorAddress { ip: string; family: Family; kind: AddressKind }
 
-/** The authentication checks of one (IP, domain) pair, in the shape of `probe --json`'s `auth` entries. */
-export interface DoctorAuth {
-  ip: string;
-  domain: string;
-  spf: { result: string; record: string | null; error: string | null };
-  dkim: { selector: string; status: string; bits?: number | null }[];
-  dmarc: { status: string; policy: string | null };
-  ready: boolean;
-  /** One line of advice for a failing SPF result, null when it passes. */
-  advice: string | null;
-}
+/** The authentication checks of one (IP, domain) pair: a `probe --json` auth entry with its IP. */
+export type DoctorAuth = AuthEntry & { ip: string };
 
 /** What `doctor` found, before it is judged. */
 export interface DoctorFindings {
@@ -63,7 +57,7 @@ function findProblems(f: DoctorFindings): Found[] {
       continue;
     }
     const unused = t.family === 'ipv6' && !v6 ? ` (not used for mail now${off ? `: ${off.name} ${off.detail}` : ': no IPv6 route'})` : '';
-    out.push({ id: `ptr:${t.ip}`, family: t.family, severity: severityFor(t.family), what: `${t.ip} fails forward-confirmed reverse DNS: ${describe(t)}${unused}.`, fix });
+    out.push({ id: `ptr:${t.ip}`, family: t.family, severity: severityFor(t.family), what: `${t.ip} fails forward-confirmed reverse DNS: ${statusMeaning(t.status, t.family)}${unused}.`, fix });
   }
   for (const a of f.auth) {
     if (a.spf.result === 'pass' || a.spf.result === 'temperror') continue;
@@ -76,7 +70,7 @@ function findProblems(f: DoctorFindings): Found[] {
   for (const [domain, a] of firstPerDomain(f.auth)) {
     for (const d of a.dkim) {
       if (d.status !== 'valid' && d.status !== 'temperror') {
-        out.push({ id: `dkim:${domain}:${d.selector}`, family: null, severity: 'warning', what: `The DKIM key ${d.selector}._domainkey.${domain} is ${d.status}.`, fix: dkimFix(d.status, d.selector, domain) });
+        out.push({ id: `dkim:${domain}:${d.selector}`, family: null, severity: 'warning', what: `The DKIM key ${d.selector}._domainkey.${domain} is ${d.status}.`, fix: dkimAdvice(domain, d) ?? '' });
       }
     }
     if (a.dmarc.status === 'missing' || a.dmarc.status === 'invalid') {
@@ -102,26 +96,6 @@ function verdict(f: DoctorFindings, problems: readonly Found[]): string {
   if (problems.length > 0) return `No refusal expected, but ${problems.length} warning${problems.length === 1 ? '' : 's'} to look at.`;
   const checked = f.targets.length;
   return `No problem found: ${checked} sending address${checked === 1 ? '' : 'es'} checked${f.auth.length > 0 ? ', SPF passes' : ''}.`;
-}
-
-function describe(t: ProbeResult): string {
-  switch (t.status) {
-    case 'no_ptr': return 'it has no PTR record';
-    case 'no_forward': return `its PTR ${t.ptr.join(', ')} has no ${t.family === 'ipv6' ? 'AAAA' : 'A'} record`;
-    case 'mismatch': return `its PTR ${t.ptr.join(', ')} resolves to other addresses`;
-    case 'helo_mismatch': return `its confirmed PTR ${t.confirmed.join(', ')} is not the HELO name ${t.helo ?? ''}`;
-    default: return t.status;
-  }
-}
-
-function dkimFix(status: string, selector: string, domain: string): string {
-  const at = `${selector}._domainkey.${domain}`;
-  switch (status) {
-    case 'missing': return `Publish the public key of selector ${selector} as a TXT record at ${at}, or remove the selector from the config if the MTA does not use it.`;
-    case 'revoked': return `The key at ${at} is revoked (empty p=): sign with a selector whose key is published.`;
-    case 'weak': return `Replace the key at ${at} with an RSA key of 2048 bits (Gmail rejects keys under 1024 bits).`;
-    default: return `Fix the TXT record at ${at}: it must read "v=DKIM1; k=rsa; p=BASE64KEY" (RFC 6376 section 3.6.1).`;
-  }
 }
 
 function firstPerDomain(auth: readonly DoctorAuth[]): Map<string, DoctorAuth> {

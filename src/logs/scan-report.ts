@@ -25,11 +25,14 @@ export interface ScanReport {
   totals: { rejections: number; ptr_related: number };
 }
 
-/** Counts rejections per (provider, reason, code, reply code, family, sender IP). */
+/** Counts rejections per (provider, reason, code, reply code, family, sender IP); with sinceMs, those logged earlier are left out (those without a time are kept). */
 export class Aggregator {
   private readonly map = new Map<string, { row: ScanRow; first: number | null; last: number | null }>();
 
+  constructor(private readonly sinceMs: number | null = null) {}
+
   add(r: Rejection): void {
+    if (this.sinceMs !== null && r.time !== null && r.time < this.sinceMs) return;
     const key = `${r.provider}|${r.reason}|${r.code}|${r.replyCode}|${r.family}|${r.senderIp ?? ''}`;
     let e = this.map.get(key);
     if (!e) {

@@ -17,6 +17,8 @@ export interface ScanFilesOptions {
   stdin?: NodeJS.ReadableStream;
   /** Year for timestamps without one (default: the current year). */
   year?: number;
+  /** Rejections logged before this time (Unix ms) are left out; those without a time are kept. */
+  sinceMs?: number;
 }
 
 const READ_SIZE = 1 << 16;
@@ -50,7 +52,7 @@ export async function scanFiles(paths: string[], opts: ScanFilesOptions): Promis
     opts.onProgress?.(done, total);
   };
 
-  const agg = new Aggregator();
+  const agg = new Aggregator(opts.sinceMs ?? null);
   const files: ScanFileReport[] = [];
   for (const [i, path] of paths.entries()) {
     const dir = sizes[i]?.dir === true;

@@ -2,6 +2,7 @@ import type { AuthStatus } from '../exporter/auth-status.js';
 import type { StatusReport, TargetStatus } from '../exporter/exporter.js';
 import type { SenderRow, TallyRow } from '../exporter/rejection-tally.js';
 import { isPtrRelated, type Reason } from '../logs/types.js';
+import { statusMeaning } from '../probe/meaning.js';
 import { escapeHtml as e } from './html.js';
 import { refusedSentences, senderTable } from './refused-senders.js';
 import { publicAddressParagraph } from './public-address-paragraph.js';
@@ -38,16 +39,6 @@ tr.bad td{background:#fff5f5}tr.bad td:first-child{border-left-color:#cf222e}tr.
 tr.ptr td{background:#fff5f5}.tag{font-size:.75rem;font-weight:600;color:#cf222e;border:1px solid #cf222e;border-radius:3px;padding:0 .25rem;margin-left:.4rem}
 .closed{color:#cf222e;font-weight:600}
 `;
-
-/** What each status means, in words. */
-const MEANING: Record<NonNullable<TargetStatus['status']>, (t: TargetStatus) => string> = {
-  pass: () => 'forward-confirmed',
-  no_ptr: () => 'no PTR record',
-  no_forward: (t) => `PTR name has no ${t.family === 'ipv6' ? 'AAAA' : 'A'} record`,
-  mismatch: () => 'PTR name resolves to other addresses',
-  helo_mismatch: () => 'PTR name does not match the HELO name',
-  temperror: () => 'DNS check failed: result unknown',
-};
 
 /** Failing first, then unknown (temperror), then not yet probed, then passing; otherwise as listed. */
 function rank(t: TargetStatus): number {
@@ -132,7 +123,7 @@ function verdict(d: LandingData, targets: TargetStatus[], failing: TargetStatus[
   if (failing.length > 0) {
     const items = failing.map((t) => {
       const advice = d.advice(t);
-      return `<li><code><b>${e(t.ip)}</b></code> <span class="st fail">${e(t.status!)}</span> <b>${e(MEANING[t.status!](t))}</b>${advice ? `<span class="fix">${e(advice)}</span>` : ''}</li>`;
+      return `<li><code><b>${e(t.ip)}</b></code> <span class="st fail">${e(t.status!)}</span> <b>${e(statusMeaning(t.status!, t.family))}</b>${advice ? `<span class="fix">${e(advice)}</span>` : ''}</li>`;
     }).join('');
     return `<div class="verdict fail" id="verdict" role="alert"><h2>${plural(failing.length, 'sending IP fails', 'sending IPs fail')} reverse DNS</h2>`
       + `<p>Receiving mail servers (Gmail, Microsoft, GMX and others) may refuse or defer mail sent from ${failing.length === 1 ? 'it' : 'them'}.</p><ul>${items}</ul>${authPart}${extra}</div>`;
@@ -155,7 +146,7 @@ function targetRow(t: TargetStatus): string {
   const cls = t.status === null ? 'none' : t.status === 'pass' ? 'pass' : t.status === 'temperror' ? 'temp' : 'fail';
   const rowClass = cls === 'fail' ? 'bad' : cls === 'temp' ? 'unsure' : '';
   const label = t.status ?? (t.probed ? 'pending' : 'not probed');
-  const why = t.status === null || t.status === 'pass' ? '' : `<span class="why">${e(MEANING[t.status](t))}</span>`;
+  const why = t.status === null || t.status === 'pass' ? '' : `<span class="why">${e(statusMeaning(t.status, t.family))}</span>`;
   const names = t.ptr.length === 0 ? '<em>none</em>' : t.ptr.map((n) => `<code>${e(n)}</code>${t.confirmed.includes(n) ? ' ✓' : ' ✗'}`).join('<br>');
   const skipped = t.ptr_skipped ? `<div class="detail">${plural(t.ptr_skipped, 'more PTR name', 'more PTR names')} not checked</div>` : '';
   return `<tr class="${rowClass}" data-ip="${e(t.ip)}"><td><code>${e(t.ip)}</code>${t.helo ? `<div class="detail">HELO ${e(t.helo)}</div>` : ''}</td>`

@@ -2,27 +2,20 @@ import type { TargetStatus } from '../exporter/exporter.js';
 import type { SenderRow, TallyRow } from '../exporter/rejection-tally.js';
 import { providerName } from '../logs/provider-names.js';
 import { isPtrRelated, type Reason } from '../logs/types.js';
+import { statusMeaning } from '../probe/meaning.js';
 import { escapeHtml as e } from './html.js';
 
 const times = (n: number): string => `${n} ${n === 1 ? 'time' : 'times'}`;
 
 /** What the prober says now about a refused IP, in words. */
 function verdictOf(t: TargetStatus | undefined): string {
-  if (!t || t.status === null) return 'not probed yet';
-  switch (t.status) {
-    case 'pass': return 'its reverse DNS passes now';
-    case 'no_ptr': return 'it has no PTR record';
-    case 'no_forward': return `its PTR name has no ${t.family === 'ipv6' ? 'AAAA' : 'A'} record`;
-    case 'mismatch': return 'its PTR name resolves to other addresses';
-    case 'helo_mismatch': return 'its PTR name does not match the HELO name';
-    case 'temperror': return 'its reverse DNS could not be checked (DNS error)';
-  }
+  return !t || t.status === null ? 'not probed yet' : statusMeaning(t.status, t.family);
 }
 
 /**
  * The banner's sentences naming each sender IP a receiver refused for reverse DNS, with provider,
  * codes, count, the IP's current probe verdict and its fix ("Gmail refused 2001:db8::27 (5.7.1,
- * 3 times): it has no PTR record. ..."). Rejections that named no IP are summed in one sentence.
+ * 3 times): no PTR record. ..."). Rejections that named no IP are summed in one sentence.
  */
 export function refusedSentences(rows: readonly TallyRow[], senders: readonly SenderRow[], targets: readonly TargetStatus[], advice: (t: TargetStatus) => string | null): string {
   const ptrSenders = senders.filter((s) => isPtrRelated(s.reason as Reason));
