@@ -155,6 +155,7 @@ ${targets}`);
   it('stops saying it once a target is configured, and warns again after a reload that brings it back', async () => {
     await exporter.reload(config('targets: [{ ip: 192.0.2.25 }]'));
     await exporter.probes.runNow();
+    await exporter.logs.pollAll(); // the page's banner also speaks of logs: let the tailer open mail.log first
     expect(warnings()).toHaveLength(1);
     expect((await statusOf()).no_public_address).toBe(false);
     const html = (await app.inject('/')).body;

@@ -81,7 +81,8 @@ function findProblems(f: DoctorFindings): Found[] {
     if (!isPtrRelated(row.reason)) continue;
     const ip = row.sender_ip ?? 'an address the reply did not name';
     const probed = f.targets.find((t) => t.ip === row.sender_ip);
-    const fix = probed ? (adviceFor(probed, addressKind(probed.ip)) ?? `${probed.ip} passes now: the rejections should stop; watch ptr_smtp_rejections_total.`)
+    const fix = probed
+      ? (adviceFor(probed, addressKind(probed.ip)) ?? `${probed.ip} passes now: the rejections should stop; watch ptr_smtp_rejections_total.`)
       : 'Find the address the MTA sent from in the log and probe it: ptr-exporter probe IP.';
     out.push({ id: `rejected:${row.provider}:${row.sender_ip ?? 'unknown'}:${row.code}`, family: row.family, severity: 'critical', what: `${providerName(row.provider)} refused mail from ${ip} for reverse DNS ${row.count} time${row.count === 1 ? '' : 's'} in the last 24 hours (${row.reply_code} ${row.code}).`, fix });
   }
