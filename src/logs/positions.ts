@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
+import { parseJsonDocument } from '../json-document.js';
 import { writeFileAtomic, type FileWrite, type WriteOps } from '../atomic-write.js';
 import { z } from 'zod';
 import { isJournalPosition, type SourcePosition } from './sources/source.js';
@@ -32,19 +33,10 @@ export function encodePositions(positions: Positions): string {
 
 /** Parses a positions document; anything malformed (bad JSON, wrong version, a bad entry) is an error value. */
 export function decodePositions(text: string): { ok: true; positions: Positions } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, error: `not JSON: ${(e as Error).message}` };
-  }
-  const parsed = documentSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, error: issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'invalid document' };
-  }
+  const parsed = parseJsonDocument(text, documentSchema);
+  if (!parsed.ok) return parsed;
   const positions: Positions = new Map();
-  for (const [path, e] of Object.entries(parsed.data.positions)) {
+  for (const [path, e] of Object.entries(parsed.value.positions)) {
     if ('cursor' in e) {
       positions.set(path, { cursor: e.cursor });
       continue;

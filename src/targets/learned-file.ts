@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic, type FileWrite } from '../atomic-write.js';
+import { parseJsonDocument } from '../json-document.js';
 import { normalizeIp } from './address.js';
 import type { LearnedEntry } from './learned-targets.js';
 
@@ -17,16 +18,10 @@ export function encodeLearned(entries: readonly LearnedEntry[]): string {
 
 /** Decodes the file's text; entries whose IP is not an address are left out. */
 export function decodeLearned(text: string): { ok: true; entries: LearnedEntry[] } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, error: `not JSON: ${(e as Error).message}` };
-  }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, error: `not a learned-IPs file: ${parsed.error.issues[0]?.message ?? 'bad shape'}` };
+  const parsed = parseJsonDocument(text, fileSchema);
+  if (!parsed.ok) return { ok: false, error: `not a learned-IPs file: ${parsed.error}` };
   const entries: LearnedEntry[] = [];
-  for (const e of parsed.data.learned) {
+  for (const e of parsed.value.learned) {
     const n = normalizeIp(e.ip);
     if (n) entries.push({ ip: n.ip, lastSeenMs: Date.parse(e.last_seen) });
   }
