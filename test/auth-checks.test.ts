@@ -3,28 +3,22 @@ import { cachedLookup } from '../src/auth/dns.js';
 import { checkDkim, checkDmarc } from '../src/auth/key-records.js';
 import { checkSpf } from '../src/auth/spf.js';
 import { createResolver } from '../src/probe/resolver.js';
-import { IP4, IP6, REFUSED_NAME, authZone, nsdZones } from './support/auth-zones.js';
-import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
-import { startNsd, type NsdServer } from './support/nsd-server.js';
+import { IP4, IP6, REFUSED_NAME, authZone, startAuthServers, type AuthServers } from './support/auth-zones.js';
 
-let inProcess: TestDnsServer;
-let nsd: NsdServer;
+let servers: AuthServers;
 const zone = authZone();
 
 beforeAll(async () => {
-  inProcess = await startDnsServer({ records: zone });
   // NSD refuses every name of example.com, a zone it does not serve.
-  for (const name of [REFUSED_NAME, 's1._domainkey.example.com', '_dmarc.example.com']) inProcess.setFault(name, 'refused');
-  nsd = await startNsd({ zones: nsdZones(zone) });
+  servers = await startAuthServers(zone, [REFUSED_NAME, 's1._domainkey.example.com', '_dmarc.example.com']);
 });
 afterAll(async () => {
-  await inProcess?.close();
-  await nsd?.stop();
+  await servers?.close();
 });
 
-const servers = [['the in-process server', () => inProcess.address], ['NSD', () => nsd.address]] as const;
+const SERVERS = [['the in-process server', () => servers.inProcess.address], ['NSD', () => servers.nsd.address]] as const;
 
-describe.each(servers)('against %s', (_name, address) => {
+describe.each(SERVERS)('against %s', (_name, address) => {
   /** A fresh cycle cache over the server. */
   const lookup = () => cachedLookup(createResolver({ servers: [address()], timeoutMs: 1000, attempts: 1 })).lookup;
   const spf = (ip: string, domain: string) => checkSpf(ip, domain, lookup());

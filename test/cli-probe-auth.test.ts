@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEntry } from '../src/auth/types.js';
-import { IP4, IP6, REFUSED_NAME, authZone, nsdZones } from './support/auth-zones.js';
+import { IP4, IP6, REFUSED_NAME, authZone, startAuthServers, type AuthServers } from './support/auth-zones.js';
 import { runCli } from './support/cli-process.js';
-import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
-import { startNsd, type NsdServer } from './support/nsd-server.js';
 
 // `ptr-exporter probe IP... --domain D --dkim-selector S` through the built CLI, against the in-process DNS server and NSD.
 
@@ -27,16 +25,12 @@ const SELECTORS = ['s2048', 'ed', 'revoked', 'weak', 'broken', 'nokey'];
 interface Result { ip: string; status: string; auth: AuthEntry[] }
 
 const zone = authZone();
-let inProcess: TestDnsServer;
-let nsd: NsdServer;
+let servers: AuthServers;
 beforeAll(async () => {
-  inProcess = await startDnsServer({ records: zone });
-  inProcess.setFault(REFUSED_NAME, 'refused');
-  nsd = await startNsd({ zones: nsdZones(zone) });
+  servers = await startAuthServers(zone);
 });
 afterAll(async () => {
-  await inProcess?.close();
-  await nsd?.stop();
+  await servers?.close();
 });
 
 async function probe(server: string, ...args: string[]): Promise<{ code: number | null; stdout: string; results: () => Result[] }> {
@@ -55,8 +49,8 @@ async function probe(server: string, ...args: string[]): Promise<{ code: number 
 }
 
 describe.concurrent.each([
-  ['the in-process server', () => inProcess.address],
-  ['NSD', () => nsd.address],
+  ['the in-process server', () => servers.inProcess.address],
+  ['NSD', () => servers.nsd.address],
 ])('probe --json --domain against %s', (_name, server) => {
   it('gives every SPF, DKIM and DMARC case its RFC result, readiness and advice, and exits 1', { timeout: 30_000 }, async () => {
     const domains = [...SPF_CASES.map(([d]) => d), 'example.org'];
@@ -92,25 +86,25 @@ describe.concurrent.each([
 
 describe.concurrent('probe --domain exit codes and table', { timeout: 20_000 }, () => {
   it('exits 0 when FCrDNS and SPF pass and no selector is given', async () => {
-    const run = await probe(inProcess.address, '--json', IP6, IP4, '--domain', 'both.example.org');
+    const run = await probe(servers.inProcess.address, '--json', IP6, IP4, '--domain', 'both.example.org');
     expect(run.results().map((r) => r.auth.map((e) => [e.spf.result, e.ready]))).toEqual([[['pass', true]], [['pass', true]]]);
     expect(run.code).toBe(0);
   });
 
   it('exits 1 when a given selector is not valid, even with SPF pass', async () => {
-    const run = await probe(inProcess.address, '--json', IP6, '--domain', 'both.example.org', '--dkim-selector', 's2048');
+    const run = await probe(servers.inProcess.address, '--json', IP6, '--domain', 'both.example.org', '--dkim-selector', 's2048');
     expect(run.results()[0]!.auth[0]).toMatchObject({ spf: { result: 'pass' }, dkim: [{ selector: 's2048', status: 'missing' }], ready: true });
     expect(run.code).toBe(1);
   });
 
   it('without --domain the auth array is empty', async () => {
-    const run = await probe(inProcess.address, '--json', IP6);
+    const run = await probe(servers.inProcess.address, '--json', IP6);
     expect(run.results()[0]!.auth).toEqual([]);
     expect(run.code).toBe(0);
   });
 
   it('tells the user the exact ip6: mechanism to add for an IPv4-only SPF record', async () => {
-    const run = await probe(inProcess.address, IP6, '--domain', 'ip4only.example.org', '--domain', 'example.org', '--dkim-selector', 'weak');
+    const run = await probe(servers.inProcess.address, IP6, '--domain', 'ip4only.example.org', '--domain', 'example.org', '--dkim-selector', 'weak');
     const lines = run.stdout.split('\n');
     const row = lines.findIndex((l) => /^2001:db8::25\s+ip4only\.example\.org\s+fail\s+weak=missing\s+present\/reject\s+no$/.test(l));
     expect(row, run.stdout).toBeGreaterThan(0);

@@ -2,11 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IP4, IP6, REFUSED_NAME, authZone, nsdZones } from './support/auth-zones.js';
+import { IP4, IP6, authZone, startAuthServers, type AuthServers } from './support/auth-zones.js';
 import { serve, waitFor, type Served } from './support/cli-process.js';
-import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { find, parseMetrics, value, type Sample } from './support/metrics-text.js';
-import { startNsd, type NsdServer } from './support/nsd-server.js';
 import { promtoolCheck } from './support/promtool.js';
 
 // `serve` with domains: SPF, DKIM, DMARC and readiness on /metrics, /api/v1/status and the status page, through the
@@ -37,17 +35,13 @@ const DMARC: Record<string, [string, string]> = {
 
 const zone = authZone();
 let dir: string;
-let inProcess: TestDnsServer;
-let nsd: NsdServer;
+let servers: AuthServers;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ptr e2e auth '));
-  inProcess = await startDnsServer({ records: zone });
-  inProcess.setFault(REFUSED_NAME, 'refused');
-  nsd = await startNsd({ zones: nsdZones(zone) });
+  servers = await startAuthServers(zone);
 });
 afterAll(async () => {
-  await inProcess?.close();
-  await nsd?.stop();
+  await servers?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -75,8 +69,8 @@ async function scrape(served: Served): Promise<Sample[]> {
 }
 
 describe.each([
-  ['the in-process server', () => inProcess.address],
-  ['NSD', () => nsd.address],
+  ['the in-process server', () => servers.inProcess.address],
+  ['NSD', () => servers.nsd.address],
 ])('serve with domains against %s', (name, address) => {
   let served: Served;
   let text: string;
@@ -148,7 +142,7 @@ describe.each([
 
 describe('serve with more pairs than limits.max_auth_pairs', () => {
   it('checks the first pairs in target order and counts the rest as skipped', async () => {
-    const served = await start('limit', inProcess.address, ['  - name: ip4only.example.org', '  - name: both.example.org'], ['limits:', '  max_auth_pairs: 3']);
+    const served = await start('limit', servers.inProcess.address, ['  - name: ip4only.example.org', '  - name: both.example.org'], ['limits:', '  max_auth_pairs: 3']);
     try {
       const samples = parseMetrics(await (await fetch(`${served.base}/metrics`)).text());
       expect(value(samples, 'ptr_auth_pairs_skipped_total')).toBe(1);
@@ -162,7 +156,7 @@ describe('serve with more pairs than limits.max_auth_pairs', () => {
 
 describe('serve reloading a config with other domains', () => {
   it('checks the new domains in the next cycle and drops the series of the old ones', async () => {
-    const served = await start('reload', inProcess.address, ['  - name: ip4only.example.org'], []);
+    const served = await start('reload', servers.inProcess.address, ['  - name: ip4only.example.org'], []);
     try {
       expect(value(await scrape(served), 'ptr_spf_status', { ip: IP6, domain: 'ip4only.example.org', result: 'fail' })).toBe(1);
       const text = await readFile(served.file, 'utf8');

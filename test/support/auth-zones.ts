@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { ZoneRecord } from './dns-server.js';
-import type { NsdZone } from './nsd-server.js';
+import { startDnsServer, type TestDnsServer, type ZoneRecord } from './dns-server.js';
+import { startNsd, type NsdServer, type NsdZone } from './nsd-server.js';
 import { reverseName } from '../../src/probe/reverse-name.js';
 
 /** The sending addresses of the auth fixture: both have a forward-confirmed PTR (mx1.example.org). */
@@ -94,4 +94,15 @@ export function nsdZones(records: readonly ZoneRecord[], origins: readonly strin
     zone.records.push(`${name}. ${r.ttl ?? 300} IN ${r.type} ${data}`);
   }
   return zones;
+}
+
+/** The auth zone served twice: by the in-process server (REFUSED_NAME and `refused` answered REFUSED) and by NSD. */
+export interface AuthServers { inProcess: TestDnsServer; nsd: NsdServer; close(): Promise<void> }
+
+/** Starts both servers on the auth zone; NSD refuses names of zones it does not serve, the in-process server `refused`. */
+export async function startAuthServers(zone: readonly ZoneRecord[], refused: readonly string[] = [REFUSED_NAME]): Promise<AuthServers> {
+  const inProcess = await startDnsServer({ records: zone });
+  for (const name of refused) inProcess.setFault(name, 'refused');
+  const nsd = await startNsd({ zones: nsdZones(zone) });
+  return { inProcess, nsd, close: async () => { await inProcess.close(); await nsd.stop(); } };
 }
