@@ -1,14 +1,27 @@
-import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
+import { CLI, serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { parseMetrics, value } from './support/metrics-text.js';
 import { closedPort } from './support/ports.js';
 
 // End to end: the built CLI (dist/, built by `npm test`'s pretest) tailing a log whose rotation
 // leaves a file it may not read. As root, permissions do not stop reads, so the exporter then runs
-// as user nobody (65534).
+// as user nobody (65534), when nobody can reach Node.js and the checkout; otherwise the rotation leaves
+// a folder at the path, which the exporter cannot read as a log either.
+
+/** True when users other than the owner may traverse every folder above `file` and read it. */
+function othersCanRead(file: string): boolean {
+  if ((statSync(file).mode & 0o004) === 0) return false;
+  for (let d = dirname(file); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+const asNobody = process.getuid?.() === 0 && othersCanRead(process.execPath) && othersCanRead(CLI);
 
 let root: string;
 let dnsPort: number;
@@ -54,7 +67,7 @@ it('a rotation that leaves an unreadable file: ptr_log_open 0 and /-/ready 503 u
     `logs: [{ path: ${JSON.stringify(log)}, format: postfix, start_at: beginning }]`,
     '',
   ].join('\n'), { mode: 0o644 });
-  const s = await serve(config, { uid: process.getuid?.() === 0 ? 65534 : undefined });
+  const s = await serve(config, { uid: asNobody ? 65534 : undefined });
   running.push(s);
   await waitFor('the log open and the exporter ready', s, async () => {
     const m = await scrape(s, log);
@@ -62,14 +75,23 @@ it('a rotation that leaves an unreadable file: ptr_log_open 0 and /-/ready 503 u
   });
 
   await rename(log, `${log}.1`);
-  await writeFile(log, POSTFIX, { mode: 0o000 });
-  await chmod(log, 0o000);
+  if (asNobody || process.getuid?.() !== 0) {
+    await writeFile(log, POSTFIX, { mode: 0o000 });
+    await chmod(log, 0o000);
+  } else {
+    await mkdir(log);
+  }
   await waitFor('ptr_log_open 0 and not ready', s, async () => {
     const m = await scrape(s, log);
     return m.open === 0 && m.ready === 503 && m.readErrors > 0;
   });
 
-  await chmod(log, 0o644);
+  if (asNobody || process.getuid?.() !== 0) {
+    await chmod(log, 0o644);
+  } else {
+    await rm(log, { recursive: true });
+    await writeFile(log, POSTFIX, { mode: 0o644 });
+  }
   await waitFor('the new file read and the exporter ready again', s, async () => {
     const m = await scrape(s, log);
     return m.open === 1 && m.ready === 200 && m.lines === 2;
