@@ -23,6 +23,12 @@ const G6 = '2001:db8::25';
 const G4 = '192.0.2.25';
 
 describe('doctor problems', () => {
+  it('says when no address could be checked because none is used on the Internet', () => {
+    const d = diagnose({ ...base, addresses: [{ ip: '10.0.0.5', family: 'ipv4', kind: 'private' }], targets: [] });
+    expect(d.problems.map((p) => [p.id, p.severity])).toEqual([['no-public-address', 'warning']]);
+    expect(d.problems[0]!.fix).toContain('targets: [{ ip: 203.0.113.25 }]');
+  });
+
   it('no problem: exit-0 verdict', () => {
     const d = diagnose({ ...base, targets: [probe(G4, 'pass', ['mx1.example.org']), probe(G6, 'pass', ['mx1.example.org'])], auth: [{ ...auth(G4, 'pass', 'valid') }] });
     expect(d.problems).toEqual([]);

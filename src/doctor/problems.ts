@@ -7,6 +7,7 @@ import type { ScanReport } from '../logs/scan.js';
 import { providerName } from '../logs/provider-names.js';
 import { isPtrRelated } from '../logs/types.js';
 import { addressKind, type AddressKind, type Family } from '../targets/address.js';
+import { EXAMPLE_PUBLIC_IP } from '../targets/public-address.js';
 import type { MtaSetting } from './mta-settings.js';
 
 /** One of this host's addresses as `doctor` lists it. */
@@ -85,6 +86,11 @@ function findProblems(f: DoctorFindings): Found[] {
       ? (adviceFor(probed, addressKind(probed.ip)) ?? `${probed.ip} passes now: the rejections should stop; watch ptr_smtp_rejections_total.`)
       : 'Find the address the MTA sent from in the log and probe it: ptr-exporter probe IP.';
     out.push({ id: `rejected:${row.provider}:${row.sender_ip ?? 'unknown'}:${row.code}`, family: row.family, severity: 'critical', what: `${providerName(row.provider)} refused mail from ${ip} for reverse DNS ${row.count} time${row.count === 1 ? '' : 's'} in the last 24 hours (${row.reply_code} ${row.code}).`, fix });
+  }
+  if (f.targets.length === 0 && f.addresses.length > 0) {
+    out.push({ id: 'no-public-address', family: null, severity: 'warning',
+      what: 'No sending address was checked: this host has no address used on the Internet and no target is configured (behind NAT, mail leaves from the router\'s public address).',
+      fix: `Add the public sending address to the config file as targets: [{ ip: ${EXAMPLE_PUBLIC_IP} }] (an example address: use yours), or check one now with: ptr-exporter probe IP` });
   }
   return [...out.filter((p) => p.severity === 'critical'), ...out.filter((p) => p.severity === 'warning')];
 }
