@@ -1,25 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEntry } from '../src/auth/types.js';
-import { IP4, IP6, REFUSED_NAME, authZone, startAuthServers, type AuthServers } from './support/auth-zones.js';
+import { IP4, IP6, REFUSED_NAME, SPF_CASES, authZone, startAuthServers, type AuthServers } from './support/auth-zones.js';
 import { runCli } from './support/cli-process.js';
 
 // `ptr-exporter probe IP... --domain D --dkim-selector S` through the built CLI, against the in-process DNS server and NSD.
 
-/** Each SPF case: domain, result for IP6, result for IP4. */
-const SPF_CASES = [
-  ['ip4only.example.org', 'fail', 'pass'],
-  ['both.example.org', 'pass', 'pass'],
-  ['soft.example.org', 'softfail', 'softfail'],
-  ['neutral.example.org', 'neutral', 'neutral'],
-  ['chain.example.org', 'pass', 'pass'],
-  ['mx.example.org', 'pass', 'pass'],
-  ['ahost.example.org', 'fail', 'pass'],
-  ['nospf.example.org', 'none', 'none'],
-  ['two.example.org', 'permerror', 'permerror'],
-  ['loop.example.org', 'permerror', 'permerror'],
-  ['syntax.example.org', 'permerror', 'permerror'],
-  ['refused.example.org', 'temperror', 'temperror'],
-] as const;
 const SELECTORS = ['s2048', 'ed', 'revoked', 'weak', 'broken', 'nokey'];
 
 interface Result { ip: string; status: string; auth: AuthEntry[] }

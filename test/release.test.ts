@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, terminate, waitFor, type Served } from './support/cli-process.js';
+import { runCli, serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { ensureRelease, headRevision, LINUX_ARCHIVE, RELEASE_DIR, RELEASE_NODE, VERSION, WINDOWS_ARCHIVE } from './support/release-build.js';
 
@@ -29,16 +29,8 @@ let dns: TestDnsServer;
 let zip: Record<string, Uint8Array>;
 
 /** Runs the unpacked Linux executable with a PATH that holds no node. */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => void (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => void (stderr += c.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]): ReturnType<typeof runCli> {
+  return runCli(args, { command: [exe], env });
 }
 
 /** The value of ptr_probe_status{ip="192.0.2.25",status="pass"} in a scrape, or null. */

@@ -7,6 +7,24 @@ import { reverseName } from '../../src/probe/reverse-name.js';
 export const IP4 = '192.0.2.25';
 export const IP6 = '2001:db8::25';
 
+/** Each SPF case of the zone: domain, result for IP6, result for IP4 (RFC 7208). */
+export const SPF_CASES = [
+  ['ip4only.example.org', 'fail', 'pass'],
+  ['both.example.org', 'pass', 'pass'],
+  ['soft.example.org', 'softfail', 'softfail'],
+  ['neutral.example.org', 'neutral', 'neutral'],
+  ['chain.example.org', 'pass', 'pass'],
+  ['mx.example.org', 'pass', 'pass'],
+  ['ahost.example.org', 'fail', 'pass'],
+  ['redirect.example.org', 'pass', 'pass'],
+  ['nospf.example.org', 'none', 'none'],
+  ['absent.example.org', 'none', 'none'],
+  ['two.example.org', 'permerror', 'permerror'],
+  ['loop.example.org', 'permerror', 'permerror'],
+  ['syntax.example.org', 'permerror', 'permerror'],
+  ['refused.example.org', 'temperror', 'temperror'],
+] as const;
+
 /** A name whose zone the test server refuses (NSD: a zone it does not serve; in-process: a "refused" fault). */
 export const REFUSED_NAME = '_spf.example.com';
 

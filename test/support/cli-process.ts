@@ -66,10 +66,11 @@ export async function terminate(served: Served): Promise<number | null> {
   return result;
 }
 
-/** Runs the built CLI to completion without blocking this process's event loop. */
-export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI (or `command`, e.g. a release executable) to completion without blocking this process's event loop. */
+export function runCli(args: string[], options: Pick<SpawnOptions, 'command' | 'env'> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [cmd, ...pre] = options.command ?? [process.execPath, CLI];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => void (stdout += c.toString('utf8')));
