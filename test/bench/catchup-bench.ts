@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { metricSum, startServe } from './child.js';
+import { logCounts, startServe, writeTailConfig } from './child.js';
 import { generatePostfixLog } from './gen-postfix-log.js';
 import { figure, mib, note } from './report.js';
 
@@ -29,22 +29,11 @@ export async function catchupBench(): Promise<void> {
     const log = generatePostfixLog(LINES, 11);
     await log.writeTo(file);
     const config = join(dir, 'config.yml');
-    await writeFile(config, [
-      'web: { listen_address: "127.0.0.1:0" }',
-      'dns: { servers: ["127.0.0.1:9"], timeout: 100ms, attempts: 1 }',
-      'probe: { schedule: "0 0 1 1 *", run_on_start: false }',
-      'discover: { interfaces: false, egress: false, from_logs: false }',
-      'logs:',
-      `  - { path: ${JSON.stringify(file)}, format: postfix, start_at: beginning }`,
-      '',
-    ].join('\n'));
+    await writeTailConfig(config, file, 'beginning');
     const started = performance.now();
     const served = await startServe(config);
     try {
-      const read = async (): Promise<{ lines: number; rejections: number }> => {
-        const text = await (await fetch(`${served.base}/metrics`)).text();
-        return { lines: metricSum(text, 'ptr_log_lines_total'), rejections: metricSum(text, 'ptr_smtp_rejections_total') };
-      };
+      const read = (): ReturnType<typeof logCounts> => logCounts(served);
       let state = await read();
       const deadline = performance.now() + 300_000;
       while (state.lines < LINES && performance.now() < deadline) {

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,25 @@ export function startServe(configFile: string): Promise<ServeChild> {
 }
 
 /** Sums the samples of one metric in a /metrics text whose label set contains `match`. */
+/** Writes a config that tails one Postfix log on loopback with the prober idle, for the tail and catch-up benches. */
+export async function writeTailConfig(config: string, log: string, startAt: 'beginning' | 'end'): Promise<void> {
+  await writeFile(config, [
+    'web: { listen_address: "127.0.0.1:0" }',
+    'dns: { servers: ["127.0.0.1:9"], timeout: 100ms, attempts: 1 }',
+    'probe: { schedule: "0 0 1 1 *", run_on_start: false }',
+    'discover: { interfaces: false, egress: false, from_logs: false }',
+    'logs:',
+    `  - { path: ${JSON.stringify(log)}, format: postfix, start_at: ${startAt} }`,
+    '',
+  ].join('\n'));
+}
+
+/** Lines read and rejections counted by a running `serve`, from its /metrics. */
+export async function logCounts(served: ServeChild): Promise<{ lines: number; rejections: number }> {
+  const text = await (await fetch(`${served.base}/metrics`)).text();
+  return { lines: metricSum(text, 'ptr_log_lines_total'), rejections: metricSum(text, 'ptr_smtp_rejections_total') };
+}
+
 export function metricSum(text: string, name: string, match = ''): number {
   let sum = 0;
   for (const line of text.split('\n')) {

@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { metricSum, startServe } from './child.js';
+import { logCounts, startServe, writeTailConfig } from './child.js';
 import { generatePostfixLog } from './gen-postfix-log.js';
 import { figure, note } from './report.js';
 
@@ -16,23 +16,12 @@ export async function tailBench(): Promise<void> {
   const file = join(dir, 'mail.log');
   await writeFile(file, '');
   const config = join(dir, 'config.yml');
-  await writeFile(config, [
-    'web: { listen_address: "127.0.0.1:0" }',
-    'dns: { servers: ["127.0.0.1:9"], timeout: 100ms, attempts: 1 }',
-    'probe: { schedule: "0 0 1 1 *", run_on_start: false }',
-    'discover: { interfaces: false, egress: false, from_logs: false }',
-    'logs:',
-    `  - { path: ${JSON.stringify(file)}, format: postfix, start_at: end }`,
-    '',
-  ].join('\n'));
+  await writeTailConfig(config, file, 'end');
   const served = await startServe(config);
   try {
     const log = generatePostfixLog(LINES, 7);
     const lines = [...log.lines()];
-    const read = async (): Promise<{ lines: number; rejections: number }> => {
-      const text = await (await fetch(`${served.base}/metrics`)).text();
-      return { lines: metricSum(text, 'ptr_log_lines_total'), rejections: metricSum(text, 'ptr_smtp_rejections_total') };
-    };
+    const read = (): ReturnType<typeof logCounts> => logCounts(served);
     const started = performance.now();
     let written = 0;
     let maxLag = 0;
