@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { AUTH_FAMILIES, renderAuthSeries } from './auth-series.js';
 import type { AuthSnapshot } from './auth/snapshot.js';
 import { codeLabel } from './code-label.js';
+import { SenderIpCap } from './sender-ip-cap.js';
 import type { Rejection } from './logs/types.js';
 import { declaration, type MetricName } from './metric-names.js';
 import { PROBE_FAMILIES, ProbeSeries } from './probe-series.js';
@@ -22,8 +23,7 @@ const UNWANTED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_request
 export class ExporterMetrics {
   readonly registry = new Registry();
   private readonly probeSeries: ProbeSeries;
-  private readonly senderIps = new Set<string>();
-  private maxSenderIps: number;
+  private readonly senderIps: SenderIpCap;
   private logStats: () => Map<string, LogStats> = () => new Map();
 
   readonly cycleDuration = this.gauge('ptr_probe_cycle_duration_seconds');
@@ -60,7 +60,7 @@ export class ExporterMetrics {
   readonly reloadTimestamp = this.gauge('ptr_exporter_config_last_reload_success_timestamp_seconds');
 
   constructor(opts: { version: string; maxSenderIps: number; maxLabelLength: number; defaultMetrics?: boolean }) {
-    this.maxSenderIps = opts.maxSenderIps;
+    this.senderIps = new SenderIpCap(opts.maxSenderIps);
     this.probeSeries = new ProbeSeries(opts.maxLabelLength);
     this.buildInfo.set({ version: opts.version, revision: REVISION, node_version: process.version }, 1);
     if (opts.defaultMetrics !== false) {
@@ -71,7 +71,7 @@ export class ExporterMetrics {
 
   /** Sets the limit on distinct sender_ip values (on reload). */
   setMaxSenderIps(n: number): void {
-    this.maxSenderIps = n;
+    this.senderIps.setMax(n);
   }
 
   /** Supplies the per-path tail statistics read at scrape time. */
@@ -131,11 +131,7 @@ export class ExporterMetrics {
   }
 
   private senderLabel(ip: string | null): string {
-    if (ip === null) return 'unknown';
-    if (this.senderIps.has(ip)) return ip;
-    if (this.senderIps.size >= this.maxSenderIps) return 'other';
-    this.senderIps.add(ip);
-    return ip;
+    return ip === null ? 'unknown' : this.senderIps.label(ip);
   }
 
   private gauge(name: MetricName): Gauge {

@@ -1,4 +1,5 @@
 import { codeLabel } from '../code-label.js';
+import { SenderIpCap } from '../sender-ip-cap.js';
 import type { Rejection } from '../logs/types.js';
 
 /** One row of the landing page's rejection summary. */
@@ -15,13 +16,15 @@ export interface SenderRow extends TallyRow { senderIp: string }
 export class RejectionTally {
   private readonly rows = new Map<string, TallyRow>();
   private readonly senders = new Map<string, SenderRow>();
-  private readonly senderIps = new Set<string>();
+  private readonly senderIps: SenderIpCap;
 
-  constructor(private maxSenderIps = 64) {}
+  constructor(maxSenderIps = 64) {
+    this.senderIps = new SenderIpCap(maxSenderIps);
+  }
 
   /** Changes the sender-IP cap (on reload); IPs already counted stay. */
   setMaxSenderIps(max: number): void {
-    this.maxSenderIps = max;
+    this.senderIps.setMax(max);
   }
 
   /** Adds one rejection. */
@@ -33,8 +36,7 @@ export class RejectionTally {
     row.lastSeenMs = Math.max(row.lastSeenMs, r.time ?? Date.now());
     this.rows.set(key, row);
     if (r.senderIp === null) return;
-    if (!this.senderIps.has(r.senderIp) && this.senderIps.size < this.maxSenderIps) this.senderIps.add(r.senderIp);
-    const ip = this.senderIps.has(r.senderIp) ? r.senderIp : 'other';
+    const ip = this.senderIps.label(r.senderIp);
     const skey = `${ip}\u0000${key}`;
     const srow = this.senders.get(skey) ?? { senderIp: ip, provider: r.provider, reason: r.reason, code, count: 0, lastSeenMs: 0 };
     srow.count++;
