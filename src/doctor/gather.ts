@@ -7,7 +7,7 @@ import type { AuthDomain } from '../auth/types.js';
 import type { Config } from '../config/config.js';
 import { learnedFilePath } from '../exporter/learned-store.js';
 import { scanFiles, type ScanReport } from '../logs/scan.js';
-import { filterMatches, isGlob, splitGlob } from '../logs/sources/glob-pattern.js';
+import { filterMatches, isGlob, joinMatch, splitGlob } from '../logs/sources/glob-pattern.js';
 import { scanJournal } from '../logs/sources/journal-scan.js';
 import { mapConcurrent } from '../probe/pool.js';
 import { probeIp } from '../probe/probe.js';
@@ -58,7 +58,7 @@ function logFiles(path: string): string[] {
   if (!isGlob(path)) return existsSync(path) ? [path] : [];
   const parts = splitGlob(path);
   try {
-    return filterMatches(parts, readdirSync(parts.dir)).map((name) => join(parts.dir, name)).filter((f) => statSync(f).isFile());
+    return filterMatches(parts, readdirSync(parts.dir)).map((name) => joinMatch(parts, name)).filter((f) => statSync(f).isFile());
   } catch {
     return [];
   }
