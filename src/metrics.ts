@@ -98,7 +98,7 @@ export class ExporterMetrics {
 
   /** The exposition in pieces, sent without copying: prom-client's metrics, then the cached per-target probe and auth series. */
   async renderParts(): Promise<Buffer[]> {
-    return [Buffer.from(await this.registry.metrics(), 'utf8'), this.probeSeries.render(), this.authText];
+    return [Buffer.from(await this.registry.metrics(), 'utf8'), ...this.probeSeries.render(), this.authText];
   }
 
   /** The whole exposition as one buffer. */

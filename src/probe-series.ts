@@ -9,27 +9,50 @@ export const PROBE_FAMILIES = [
   'ptr_probe_timestamp_seconds', 'ptr_probes_total', 'ptr_hostname_info', 'ptr_target_info',
 ] as const satisfies readonly MetricName[];
 
-const NAMES = PROBE_FAMILIES;
-const HEADERS = NAMES.map((name) => `# HELP ${name} ${helpOf(name)}\n# TYPE ${name} ${METRICS[name].type}\n`);
-const TARGET_INFO = PROBE_FAMILIES.indexOf('ptr_target_info');
+const HEADERS = PROBE_FAMILIES.map((name) => `# HELP ${name} ${helpOf(name)}\n# TYPE ${name} ${METRICS[name].type}\n`);
+const DEFINITE = STATUSES.filter((s) => s !== 'temperror');
+/** Rendered text is written into buffers of this many bytes. */
+const CHUNK_BYTES = 64 * 1024;
 
-/** What is published about one target: its text per family, rebuilt when its probe or target info changes. */
+/** What is known about one target: plain values, turned into text only when /metrics is rendered. */
 interface Series {
   base: string;
+  /** The target as last published, null when only probed. */
+  target: Target | null;
   status: ProbeStatus | null;
-  counts: Map<ProbeStatus, number>;
-  hostnames: string[];
-  parts: string[];
+  lastDefinite: ProbeStatus | null;
+  durationSeconds: number;
+  endedAtMs: number;
+  /** Probes per status, in STATUSES order. */
+  counts: number[];
+  /** PTR names and confirmed names of the last definite result. */
+  ptr: readonly string[];
+  confirmed: readonly string[];
 }
 
+/** Writes one family's lines for one target (max: limits.max_label_length for PTR names). */
+type FamilyText = (s: Series, max: number) => string;
+
+const FAMILY_TEXT: readonly FamilyText[] = [
+  (s) => s.status === null ? '' : `ptr_probe_success{${s.base}} ${s.status === 'pass' ? 1 : 0}\n`,
+  (s) => s.status === null ? '' : STATUSES.map((st) => `ptr_probe_status{${s.base},status="${st}"} ${st === s.status ? 1 : 0}\n`).join(''),
+  (s) => s.status === null || s.lastDefinite === null ? '' : DEFINITE.map((st) => `ptr_probe_last_definite_status{${s.base},status="${st}"} ${st === s.lastDefinite ? 1 : 0}\n`).join(''),
+  (s) => s.status === null ? '' : `ptr_probe_duration_seconds{${s.base}} ${s.durationSeconds}\n`,
+  (s) => s.status === null ? '' : `ptr_probe_timestamp_seconds{${s.base}} ${s.endedAtMs / 1000}\n`,
+  (s) => STATUSES.map((st, i) => (s.counts[i] ?? 0) > 0 ? `ptr_probes_total{${s.base},status="${st}"} ${s.counts[i]}\n` : '').join(''),
+  (s, max) => s.ptr.map((n) => `ptr_hostname_info{${s.base},hostname="${esc(labelValue(n, max))}",confirmed="${s.confirmed.includes(n)}"} 1\n`).join(''),
+  ({ base, target: t }) => t === null ? '' : `ptr_target_info{${base},source="${esc(t.source)}",kind="${esc(t.kind)}",helo="${esc(t.helo ?? '')}"} 1\n`,
+];
+
 /**
- * Per-target probe series: updated by probes and target lists, removed with their target. Each
- * target's lines are formatted when it changes, and the whole text is kept until the next change,
- * so a scrape between cycles costs nothing and one during a cycle only joins ready strings.
+ * Per-target probe series: updated by probes and target lists, removed with their target. Each target
+ * keeps a few plain values, not text, so 10,000 targets weigh little and a probe allocates almost
+ * nothing; the text is written when /metrics is rendered and kept until the next change, so a scrape
+ * between cycles costs nothing.
  */
 export class ProbeSeries {
   private readonly byIp = new Map<string, Series>();
-  private text: Buffer | null = null;
+  private text: Buffer[] | null = null;
 
   constructor(private readonly maxLabelLength: number) {}
 
@@ -38,8 +61,7 @@ export class ProbeSeries {
     const keep = new Set<string>();
     for (const t of targets) {
       keep.add(t.ip);
-      const s = this.entry(t.ip, t.family);
-      s.parts[TARGET_INFO] = `ptr_target_info{${s.base},source="${esc(t.source)}",kind="${esc(t.kind)}",helo="${esc(t.helo ?? '')}"} 1\n`;
+      this.entry(t.ip, t.family).target = t;
     }
     for (const ip of this.byIp.keys()) if (!keep.has(ip)) this.byIp.delete(ip);
     this.text = null;
@@ -48,43 +70,28 @@ export class ProbeSeries {
   /** Records one probe; PTR names are kept from the last definite result. */
   record(result: ProbeResult, endedAtMs: number, lastDefinite: ProbeStatus | null): void {
     const s = this.entry(result.ip, result.family);
-    const b = s.base;
     s.status = result.status;
-    s.counts.set(result.status, (s.counts.get(result.status) ?? 0) + 1);
+    s.lastDefinite = lastDefinite;
+    s.durationSeconds = result.duration_seconds;
+    s.endedAtMs = endedAtMs;
+    const i = STATUSES.indexOf(result.status);
+    s.counts[i] = (s.counts[i] ?? 0) + 1;
     if (result.status !== 'temperror') {
-      const confirmed = new Set(result.confirmed);
-      s.hostnames = result.ptr.map((n) => `ptr_hostname_info{${b},hostname="${esc(labelValue(n, this.maxLabelLength))}",confirmed="${confirmed.has(n)}"} 1\n`);
+      s.ptr = result.ptr;
+      s.confirmed = result.confirmed;
     }
-    const info = s.parts[TARGET_INFO] ?? '';
-    s.parts = [
-      `ptr_probe_success{${b}} ${result.status === 'pass' ? 1 : 0}\n`,
-      STATUSES.map((st) => `ptr_probe_status{${b},status="${st}"} ${st === result.status ? 1 : 0}\n`).join(''),
-      lastDefinite === null ? '' : STATUSES.filter((st) => st !== 'temperror').map((st) => `ptr_probe_last_definite_status{${b},status="${st}"} ${st === lastDefinite ? 1 : 0}\n`).join(''),
-      `ptr_probe_duration_seconds{${b}} ${result.duration_seconds}\n`,
-      `ptr_probe_timestamp_seconds{${b}} ${endedAtMs / 1000}\n`,
-      [...s.counts].map(([st, n]) => `ptr_probes_total{${b},status="${st}"} ${n}\n`).join(''),
-      s.hostnames.join(''),
-      info,
-    ];
     this.text = null;
   }
 
-  /** The families in the Prometheus text format, as bytes ready to send. */
-  render(): Buffer {
+  /** The families in the Prometheus text format, as buffers ready to send. */
+  render(): Buffer[] {
     if (this.text === null) {
-      // Written part by part into one buffer of the exact size: no 13 MB joined string at 10,000 targets.
-      let size = 0;
-      NAMES.forEach((_, i) => {
-        size += Buffer.byteLength(HEADERS[i]!);
-        for (const s of this.byIp.values()) size += Buffer.byteLength(s.parts[i] ?? '');
-      });
-      const text = Buffer.allocUnsafeSlow(size);
-      let at = 0;
-      NAMES.forEach((_, i) => {
-        at += text.write(HEADERS[i]!, at);
-        for (const s of this.byIp.values()) at += text.write(s.parts[i] ?? '', at);
-      });
-      this.text = text;
+      const out = new ChunkWriter();
+      for (const [i, write] of FAMILY_TEXT.entries()) {
+        out.write(HEADERS[i]!);
+        for (const s of this.byIp.values()) out.write(write(s, this.maxLabelLength));
+      }
+      this.text = out.end();
     }
     return this.text;
   }
@@ -92,7 +99,7 @@ export class ProbeSeries {
   private entry(ip: string, family: string): Series {
     let s = this.byIp.get(ip);
     if (!s) {
-      s = { base: `ip="${esc(ip)}",family="${family}"`, status: null, counts: new Map(), hostnames: [], parts: [] };
+      s = { base: `ip="${esc(ip)}",family="${family}"`, target: null, status: null, lastDefinite: null, durationSeconds: 0, endedAtMs: 0, counts: [], ptr: [], confirmed: [] };
       this.byIp.set(ip, s);
     }
     return s;
@@ -102,4 +109,36 @@ export class ProbeSeries {
 /** Escapes a label value for the text format. */
 function esc(value: string): string {
   return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
+}
+
+/** Writes strings as UTF-8 straight into fixed-size buffers, so no large string is ever built. */
+class ChunkWriter {
+  private readonly chunks: Buffer[] = [];
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private at = 0;
+
+  write(text: string): void {
+    if (text === '') return;
+    // A UTF-16 unit takes at most 3 UTF-8 bytes.
+    if (this.at + text.length * 3 > CHUNK_BYTES) {
+      this.flush();
+      if (text.length * 3 > CHUNK_BYTES) {
+        this.chunks.push(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.at += this.chunk.write(text, this.at, 'utf8');
+  }
+
+  end(): Buffer[] {
+    this.flush();
+    return this.chunks;
+  }
+
+  private flush(): void {
+    if (this.at === 0) return;
+    this.chunks.push(this.chunk.subarray(0, this.at));
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.at = 0;
+  }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_FLAGS } from '../src/node-flags.js';
 import { runCli, serve, terminate, waitFor, type Served } from './support/cli-process.js';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { ensureRelease, headRevision, LINUX_ARCHIVE, RELEASE_DIR, RELEASE_NODE, VERSION, WINDOWS_ARCHIVE } from './support/release-build.js';
@@ -88,6 +89,8 @@ describe('the Linux archive', { timeout: 60_000 }, () => {
     expect(statSync(exe).mode & 0o111).toBe(0o111);
     expect(readFileSync(exe).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
     expect(readFileSync(exe).includes(FUSE_SET)).toBe(true);
+    // The SEA config's execArgv travels in the blob.
+    for (const flag of NODE_FLAGS) expect(readFileSync(exe).includes(Buffer.from(flag)), flag).toBe(true);
   });
 
   it('runs with no node on PATH and prints its version, the git revision and the Node.js inside', async () => {

@@ -60,6 +60,13 @@ function step(what) {
 }
 
 /** Bundles src/cli.ts into one CommonJS file with the version and revision embedded. */
+/** NODE_FLAGS of src/node-flags.ts: the V8 flags the executables start with (the SEA config's execArgv). */
+async function nodeFlags() {
+  const out = await build({ entryPoints: [join(ROOT, 'src/node-flags.ts')], bundle: true, format: 'esm', write: false, logLevel: 'warning' });
+  const { NODE_FLAGS } = await import(`data:text/javascript,${encodeURIComponent(out.outputFiles[0].text)}`);
+  return NODE_FLAGS;
+}
+
 async function bundle(file) {
   await build({
     entryPoints: [join(ROOT, 'src/cli.ts')],
@@ -160,7 +167,7 @@ async function main() {
   step('making the SEA blob with the registry\'s node');
   const blob = join(WORK, 'sea-prep.blob');
   const seaConfig = join(WORK, 'sea-config.json');
-  writeFileSync(seaConfig, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
+  writeFileSync(seaConfig, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, execArgv: await nodeFlags() }));
   execFileSync(join(linuxNode, 'bin/node'), ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
 
   const third = notices(linuxNode, winsw);

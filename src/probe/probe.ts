@@ -17,9 +17,9 @@ const seconds = (start: number): number => Math.round((performance.now() - start
 export async function probeIp(target: ProbeTarget, resolver: Resolver): Promise<ProbeResult> {
   const start = performance.now();
   const helo = target.helo !== null && target.helo.trim() !== '' ? target.helo.trim() : null;
-  const zone = zoneIdOf(target.ip);
-  const normalized = zone === null ? normalizeIp(target.ip) : null;
+  const normalized = normalizeIp(target.ip);
   if (!normalized) {
+    const zone = zoneIdOf(target.ip);
     return {
       ip: target.ip, family: familyOf(target.ip), status: 'temperror', iprev: 'temperror', ptr: [], forward: {},
       confirmed: [], helo, duration_seconds: 0,

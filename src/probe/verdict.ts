@@ -17,7 +17,18 @@ export const IPREV: Record<ProbeStatus, Iprev> = {
   temperror: 'temperror',
 };
 
-const sortedUnique = (values: Iterable<string>): string[] => [...new Set(values)].sort();
+/** The normalised, distinct, sorted addresses the forward lookups answered (an answer equal to target is already normal). */
+function forwardAddresses(found: readonly Outcome[], target: string): string[] {
+  const addresses = new Set<string>();
+  for (const o of found) {
+    if (o.kind !== 'answer') continue;
+    for (const a of o.values) {
+      const ip = a === target ? a : normalizeIp(a)?.ip;
+      if (ip !== undefined) addresses.add(ip);
+    }
+  }
+  return addresses.size > 1 ? [...addresses].sort() : [...addresses];
+}
 
 /**
  * Decides the probe status from the raw lookup outcomes of a target ip (forward-confirmed reverse DNS,
@@ -47,7 +58,9 @@ export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | nul
   const byName = new Map<string, Outcome[]>();
   for (const { name, outcome } of outcomes.forward) {
     const key = normalizeHostname(name);
-    byName.set(key, [...(byName.get(key) ?? []), outcome]);
+    const list = byName.get(key);
+    if (list) list.push(outcome);
+    else byName.set(key, [outcome]);
   }
   const forward: Record<string, string[]> = {};
   const confirmed: string[] = [];
@@ -56,8 +69,7 @@ export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | nul
   const badNames: string[] = [];
   for (const name of names) {
     const found = byName.get(name) ?? [];
-    const addresses = sortedUnique(found.flatMap((o) => (o.kind === 'answer' ? o.values : []))
-      .map((a) => normalizeIp(a)?.ip).filter((a): a is string => a !== undefined));
+    const addresses = forwardAddresses(found, target);
     forward[name] = addresses;
     if (addresses.includes(target)) confirmed.push(name);
     else if (addresses.length > 0) elsewhere.push(name);

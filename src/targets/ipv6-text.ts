@@ -6,19 +6,46 @@
 
 /** The eight groups of a valid IPv6 text made of hex groups and at most one "::"; null for any other form. */
 export function ipv6Groups(text: string): number[] | null {
-  if (text.includes('.') || text.includes('%')) return null;
-  const gap = text.indexOf('::');
-  const head = gap < 0 ? text : text.slice(0, gap);
-  const tail = gap < 0 ? '' : text.slice(gap + 2);
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const missing = 8 - left.length - right.length;
-  if (gap < 0 ? missing !== 0 : missing < 1) return null;
-  const groups: number[] = [];
-  for (const g of left) groups.push(Number.parseInt(g, 16));
-  for (let i = 0; i < missing; i++) groups.push(0);
-  for (const g of right) groups.push(Number.parseInt(g, 16));
-  return groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
+  const head: number[] = [];
+  const tail: number[] = [];
+  let groups = head;
+  let value = 0;
+  let digits = 0;
+  let i = 0;
+  if (text.startsWith('::')) {
+    groups = tail;
+    i = 2;
+  }
+  for (; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : -1;
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (digit >= 0) {
+      if (++digits > 4) return null;
+      value = value * 16 + digit;
+      continue;
+    }
+    if (c !== 58 && c !== -1) return null;
+    if (digits === 0) {
+      // An empty group is only the end of a text that ends in "::" (or is "::").
+      if (c === -1 && groups === tail && tail.length === 0 && text.endsWith('::')) break;
+      return null;
+    }
+    groups.push(value);
+    value = 0;
+    digits = 0;
+    if (c === 58 && text.charCodeAt(i + 1) === 58) {
+      if (groups === tail) return null;
+      groups = tail;
+      i++;
+      if (i + 1 === text.length) break;
+    }
+  }
+  const missing = 8 - head.length - tail.length;
+  if (groups === head ? missing !== 0 : missing < 1) return null;
+  const all = head;
+  for (let k = 0; k < missing; k++) all.push(0);
+  for (const g of tail) all.push(g);
+  return all;
 }
 
 /** RFC 5952 section 4: lowercase, no leading zeros, the longest run (the first of equals) of two or more zero groups as "::". */

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 /** The built CLI and the resource-usage hook, compiled with the bench into test/.build/. */
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -9,11 +10,11 @@ const HOOK = new URL('./rusage-hook.js', import.meta.url).href;
 /** What a measured CLI run produced. */
 export interface MeasuredRun { code: number | null; stdout: string; stderr: string; wallMs: number; maxRssBytes: number; cpuMs: number }
 
-/** Runs the built CLI as a child with the hook preloaded and returns its output, wall time and peak RSS. */
+/** Runs the built CLI as a child (with the product's V8 flags) and the hook preloaded and returns its output, wall time and peak RSS. */
 export function runMeasured(args: string[]): Promise<MeasuredRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', HOOK, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', HOOK, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -34,7 +35,7 @@ export interface ServeChild { base: string; pid: number; stop(): Promise<number 
 /** Starts `serve --config FILE` and resolves once it logged its listening address. */
 export function startServe(configFile: string): Promise<ServeChild> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     child.stderr.on('data', (c: Buffer) => {

@@ -7,7 +7,7 @@
  * default configuration (one server, probe.concurrency 32); the rest draw the curve. Run a role by hand
  * (no IPC, no scrape) to profile it:
  *   node test/.build/test/bench/probe-bench.js nsd 10000 1                       prints the server addresses, serves until killed
- *   node --cpu-prof test/.build/test/bench/probe-bench.js prober 127.0.0.1:PORT 32 10000   prints the figures as JSON
+ *   node --max-semi-space-size=2 --cpu-prof test/.build/test/bench/probe-bench.js prober 127.0.0.1:PORT 32 10000   prints the figures as JSON
  * (the "dns-server" role serves the zone with the test DNS server written in JS instead).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -26,6 +26,7 @@ import { figure, median, mib, ms, note, sampleRss, timeMs, type RssFigures } fro
 import { nsdZones } from './bench-zones.js';
 import { readFileSync } from 'node:fs';
 import { startNsd, type NsdServer } from '../support/nsd-server.js';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 const TARGETS = 10_000;
 /** Runs as [DNS servers, concurrency]; the first is the default configuration, the one the goals are judged on. */
@@ -199,9 +200,9 @@ function printFigures(r: ProberFigures, judged: boolean): void {
   note(`after each step (CPU, RSS, V8 heap used): ${r.steps.map((s) => `${s.step} ${ms(s.cpuMs)} ${mib(s.rss)} ${mib(s.heapUsed)}`).join('; ')}`);
 }
 
-/** Forks this file in a role; the child talks back over IPC. */
+/** Forks this file in a role, with the V8 flags the product runs with; the child talks back over IPC. */
 function forkRole(args: string[]): ChildProcess {
-  return fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...NODE_FLAGS] });
 }
 
 /** Forks one prober role, scrapes it when it asks (checking the body), and returns its figures. */
