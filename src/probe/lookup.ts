@@ -41,9 +41,10 @@ export async function lookupTarget(ip: string, family: Family, resolver: Resolve
   const ptr = await settle(() => resolver.resolvePtr(name));
   if (ptr.kind !== 'answer') return { reverseName: name, ptr, forward: [] };
   const { names } = checkedPtrNames(ptr.values);
-  const forward = await Promise.all(names.map(async (n) => ({
+  const one = async (n: string): Promise<{ name: string; outcome: Outcome }> => ({
     name: n,
     outcome: await settle(() => (family === 'ipv4' ? resolver.resolve4(n) : resolver.resolve6(n))),
-  })));
+  });
+  const forward = names.length === 1 ? [await one(names[0]!)] : await Promise.all(names.map(one));
   return { reverseName: name, ptr, forward };
 }

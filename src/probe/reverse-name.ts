@@ -6,9 +6,11 @@ const HEX = '0123456789abcdef';
 
 /** The reverse-zone name of an IP address: "25.2.0.192.in-addr.arpa" or the 32 nibbles under "ip6.arpa"; throws on a non-IP. */
 export function reverseName(ip: string): string {
-  const version = isIP(ip);
+  // ipv6Groups accepts exactly the valid IPv6 texts made of hex groups and "::"; other texts go through net.isIP.
+  const hexOnly = ip.includes(':') ? ipv6Groups(ip) : null;
+  const version = hexOnly === null ? isIP(ip) : 6;
   if (version === 4) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
-  const groups = version === 6 ? ipv6Groups(ip) : null;
+  const groups = hexOnly ?? (version === 6 ? ipv6Groups(ip) : null);
   if (groups !== null && !(groups[5] === 0xffff && groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0)) {
     let name = '';
     for (let i = 7; i >= 0; i--) {

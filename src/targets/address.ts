@@ -60,10 +60,9 @@ export function familyOf(ip: string): Family {
 
 /** Parses an IP text into ipaddr.js's object; plain IPv4 and hex-only IPv6 skip its slower text parser. */
 function parseAddress(ip: string): ipaddr.IPv4 | ipaddr.IPv6 {
-  const version = isIP(ip);
-  if (version === 4) return new ipaddr.IPv4(ip.split('.').map(Number));
-  const groups = version === 6 ? ipv6Groups(ip) : null;
-  return groups === null ? ipaddr.parse(ip) : new ipaddr.IPv6(groups);
+  const groups = ip.includes(':') ? ipv6Groups(ip) : null;
+  if (groups !== null) return new ipaddr.IPv6(groups);
+  return isIP(ip) === 4 ? new ipaddr.IPv4(ip.split('.').map(Number)) : ipaddr.parse(ip);
 }
 
 /** Classifies an address into the kinds shown in ptr_target_info. */

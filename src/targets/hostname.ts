@@ -8,5 +8,6 @@ export function isHostname(text: string): boolean {
 
 /** Lowercases a host name and drops trailing dots, so names compare as DNS compares them (RFC 4343). */
 export function normalizeHostname(name: string): string {
-  return name.trim().toLowerCase().replace(/\.+$/, '');
+  const lower = name.trim().toLowerCase();
+  return lower.endsWith('.') ? lower.replace(/\.+$/, '') : lower;
 }
