@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --expose-gc
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { parseDuration } from './config/duration.js';

@@ -7,7 +7,7 @@
  * default configuration (one server, probe.concurrency 32); the rest draw the curve. Run a role by hand
  * (no IPC, no scrape) to profile it:
  *   node test/.build/test/bench/probe-bench.js nsd 10000 1                       prints the server addresses, serves until killed
- *   node --max-semi-space-size=2 --cpu-prof test/.build/test/bench/probe-bench.js prober 127.0.0.1:PORT 32 10000   prints the figures as JSON
+ *   node --max-semi-space-size=2 --expose-gc --cpu-prof test/.build/test/bench/probe-bench.js prober 127.0.0.1:PORT 32 10000   prints the figures as JSON
  * (the "dns-server" role serves the zone with the test DNS server written in JS instead).
  */
 import { fork, type ChildProcess } from 'node:child_process';
