@@ -2,7 +2,8 @@ import ipaddr from 'ipaddr.js';
 import { describe, expect, test } from 'vitest';
 import { reverseName } from '../src/probe/reverse-name.js';
 import { normalizeIp } from '../src/targets/address.js';
-import { formatIpv6, ipv6Groups } from '../src/targets/ipv6-text.js';
+import { isIP } from 'node:net';
+import { formatIpv6, ipv6Groups, ipVersion } from '../src/targets/ipv6-text.js';
 
 /** What ipaddr.js makes of an address: the reference the fast paths must match. */
 function reference(text: string): { ip: string; reverse: string } {
@@ -57,5 +58,17 @@ describe('IPv6 text fast paths', () => {
     expect(normalizeIp('64:ff9b::192.0.2.25')).toEqual({ ip: '64:ff9b::c000:219', family: 'ipv6' });
     expect(reverseName('192.0.2.25')).toBe('25.2.0.192.in-addr.arpa');
     expect(normalizeIp('192.0.2.256')).toBeNull();
+  });
+
+  test('ipVersion says what net.isIP says, also for texts of hex digits and colons that are not addresses', () => {
+    const edge = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1::2::3',
+      ':1::2', '1::2:', '12345::', ':::', '1:::2', 'g::1', '1:2:3:4:5:6:7', '', ':', '192.0.2.25', '::ffff:192.0.2.25', 'fe80::1%eth0', 'mail.example.com'];
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const random = Array.from({ length: 20_000 }, () => Array.from({ length: 1 + rnd(24) }, () => '0123456789abcdefABCDEF:::'[rnd(25)]).join(''));
+    for (const text of [...edge, ...random, ...spellings(500)]) expect(ipVersion(text).version, text).toBe(isIP(text));
   });
 });

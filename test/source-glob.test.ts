@@ -27,18 +27,24 @@ describe('glob source', () => {
     expect(t.stats).toMatchObject({ rotations: 1, currentFile: join(tmp(), day28), open: true });
   });
 
-  it('a late write to the old file (now the newest mtime) is drained once and never switches back', async () => {
+  /** Follows day27, then day28 appears, then day27 gets a late line and the newest mtime; returns the source after that poll. */
+  async function lateWriteToOldFile(rotateWaitMs: number): Promise<ReturnType<typeof follow>> {
     const glob = join(tmp(), 'MDaemon-*-SMTP (out).log');
     await writeFile(join(tmp(), day27), 'd27-1\n');
     await setMtime(join(tmp(), day27), 0);
-    const { t, lines } = follow(glob, { rotateWaitMs: 60_000 });
-    await t.poll();
+    const followed = follow(glob, { rotateWaitMs });
+    await followed.t.poll();
     await writeFile(join(tmp(), day28), 'd28-1\n');
     await setMtime(join(tmp(), day28), 20);
-    await t.poll();
+    await followed.t.poll();
     await appendFile(join(tmp(), day27), 'd27-late\n');
     await setMtime(join(tmp(), day27), 30);
-    await t.poll();
+    await followed.t.poll();
+    return followed;
+  }
+
+  it('a late write to the old file (now the newest mtime) is drained once and never switches back', async () => {
+    const { t, lines } = await lateWriteToOldFile(60_000);
     expect(t.stats.currentFile).toBe(join(tmp(), day28));
     await appendFile(join(tmp(), day28), 'd28-2\n');
     await setMtime(join(tmp(), day28), 40);
@@ -48,17 +54,7 @@ describe('glob source', () => {
   });
 
   it('without rotateWaitMs a late write to the old file is not read again from 0', async () => {
-    const glob = join(tmp(), 'MDaemon-*-SMTP (out).log');
-    await writeFile(join(tmp(), day27), 'd27-1\n');
-    await setMtime(join(tmp(), day27), 0);
-    const { t, lines } = follow(glob, { rotateWaitMs: 0 });
-    await t.poll();
-    await writeFile(join(tmp(), day28), 'd28-1\n');
-    await setMtime(join(tmp(), day28), 20);
-    await t.poll();
-    await appendFile(join(tmp(), day27), 'd27-late\n');
-    await setMtime(join(tmp(), day27), 30);
-    await t.poll();
+    const { t, lines } = await lateWriteToOldFile(0);
     await t.poll();
     expect(lines).toEqual(['d27-1', 'd28-1']);
     expect(t.stats).toMatchObject({ rotations: 1, currentFile: join(tmp(), day28) });

@@ -1,16 +1,12 @@
-import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { ipv6Groups } from '../targets/ipv6-text.js';
+import { ipVersion } from '../targets/ipv6-text.js';
 
 const HEX = '0123456789abcdef';
 
 /** The reverse-zone name of an IP address: "25.2.0.192.in-addr.arpa" or the 32 nibbles under "ip6.arpa"; throws on a non-IP. */
 export function reverseName(ip: string): string {
-  // ipv6Groups accepts exactly the valid IPv6 texts made of hex groups and "::"; other texts go through net.isIP.
-  const hexOnly = ip.includes(':') ? ipv6Groups(ip) : null;
-  const version = hexOnly === null ? isIP(ip) : 6;
+  const { version, groups } = ipVersion(ip);
   if (version === 4) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
-  const groups = hexOnly ?? (version === 6 ? ipv6Groups(ip) : null);
   if (groups !== null && !(groups[5] === 0xffff && groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0)) {
     let name = '';
     for (let i = 7; i >= 0; i--) {

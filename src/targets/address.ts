@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { formatIpv6, ipv6Groups } from './ipv6-text.js';
+import { formatIpv6, ipVersion } from './ipv6-text.js';
 
 /** Address family label used in metrics. */
 export type Family = 'ipv4' | 'ipv6';
@@ -34,9 +34,7 @@ export function zoneIdProblem(zone: string): string {
 /** Normalises an IP address string, or returns null when it is not a valid IP (addresses with a zone id are not). */
 export function normalizeIp(text: string): NormalizedIp | null {
   const s = text.trim();
-  // ipv6Groups accepts exactly the valid IPv6 texts made of hex groups and "::", so those skip net.isIP's slower check.
-  const groups = s.includes(':') ? ipv6Groups(s) : null;
-  const version = groups === null ? isIP(s) : 6;
+  const { version, groups } = ipVersion(s);
   if (version === 0 || s.includes('%')) return null;
   // net.isIP accepts IPv4 only in dotted decimal without leading zeros, which is already the normal form.
   if (version === 4) return { ip: s, family: 'ipv4' };
@@ -60,9 +58,9 @@ export function familyOf(ip: string): Family {
 
 /** Parses an IP text into ipaddr.js's object; plain IPv4 and hex-only IPv6 skip its slower text parser. */
 function parseAddress(ip: string): ipaddr.IPv4 | ipaddr.IPv6 {
-  const groups = ip.includes(':') ? ipv6Groups(ip) : null;
+  const { version, groups } = ipVersion(ip);
   if (groups !== null) return new ipaddr.IPv6(groups);
-  return isIP(ip) === 4 ? new ipaddr.IPv4(ip.split('.').map(Number)) : ipaddr.parse(ip);
+  return version === 4 ? new ipaddr.IPv4(ip.split('.').map(Number)) : ipaddr.parse(ip);
 }
 
 /** Classifies an address into the kinds shown in ptr_target_info. */

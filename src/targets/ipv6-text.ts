@@ -1,7 +1,9 @@
+import { isIP } from 'node:net';
+
 /**
  * IPv6 text without ipaddr.js, for the hot paths (every probe, every forward answer): the eight 16-bit
  * groups of a hex-only address (RFC 4291 section 2.2 forms 1 and 2, no embedded IPv4, no zone id), and the
- * RFC 5952 text of eight groups. Callers check the text with net.isIP first.
+ * RFC 5952 text of eight groups; ipVersion tells the version of any text, for hex-only IPv6 without net.isIP.
  */
 
 /** The eight groups of a valid IPv6 text made of hex groups and at most one "::"; null for any other form. */
@@ -46,6 +48,15 @@ export function ipv6Groups(text: string): number[] | null {
   for (let k = 0; k < missing; k++) all.push(0);
   for (const g of tail) all.push(g);
   return all;
+}
+
+/**
+ * The IP version of a text (0 when it is not an IP, as net.isIP says) and, for a hex-only IPv6 text, its groups.
+ * ipv6Groups accepts exactly the valid hex-only IPv6 texts, so those skip net.isIP's slower regular expression.
+ */
+export function ipVersion(text: string): { version: 0 | 4 | 6; groups: number[] | null } {
+  const groups = text.includes(':') ? ipv6Groups(text) : null;
+  return { version: groups === null ? (isIP(text) as 0 | 4 | 6) : 6, groups };
 }
 
 /** RFC 5952 section 4: lowercase, no leading zeros, the longest run (the first of equals) of two or more zero groups as "::". */
