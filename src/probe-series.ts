@@ -75,7 +75,7 @@ export class ProbeSeries {
     s.durationSeconds = result.duration_seconds;
     s.endedAtMs = endedAtMs;
     const i = STATUSES.indexOf(result.status);
-    s.counts[i] = (s.counts[i] ?? 0) + 1;
+    s.counts[i]! += 1;
     if (result.status !== 'temperror') {
       s.ptr = result.ptr;
       s.confirmed = result.confirmed;
@@ -99,7 +99,9 @@ export class ProbeSeries {
   private entry(ip: string, family: string): Series {
     let s = this.byIp.get(ip);
     if (!s) {
-      s = { base: `ip="${esc(ip)}",family="${family}"`, target: null, status: null, lastDefinite: null, durationSeconds: 0, endedAtMs: 0, counts: [], ptr: [], confirmed: [] };
+      // Duration and time are not shown before the first probe; starting them as doubles spares V8 a change of
+      // field representation (and a migration of every series) at the first probe of each target.
+      s = { base: `ip="${esc(ip)}",family="${family}"`, target: null, status: null, lastDefinite: null, durationSeconds: Number.NaN, endedAtMs: Number.NaN, counts: STATUSES.map(() => 0), ptr: [], confirmed: [] };
       this.byIp.set(ip, s);
     }
     return s;

@@ -96,6 +96,18 @@ describe('target sources', () => {
     ]);
   });
 
+  it('reuses a known target only while its helo and source are the same', () => {
+    const config = [{ ip: '192.0.2.1', family: 'ipv4' as const, helo: 'mx1.example.com' }, { ip: '192.0.2.2', family: 'ipv4' as const, helo: null }];
+    const first = mergeTargets({ config, interface: [], egress: [], log: ['2001:db8::1'] }, 10).targets;
+    const known = new Map(first.map((t) => [t.ip, t]));
+    const again = mergeTargets({ config: [{ ...config[0]!, helo: 'mx9.example.com' }, config[1]!], interface: [], egress: ['2001:db8::1'], log: [] }, 10, (ip) => known.get(ip)).targets;
+    expect(again[0]).not.toBe(first[0]);
+    expect(again[0]!.helo).toBe('mx9.example.com');
+    expect(again[1]).toBe(first[1]);
+    expect(again[2]).not.toBe(first[2]);
+    expect([again[2]!.source, first[2]!.source]).toEqual(['egress', 'log']);
+  });
+
   it('caps the number of targets, dropping later sources first', () => {
     const { targets, dropped } = mergeTargets({ config: [{ ip: '192.0.2.1', family: 'ipv4', helo: null }], interface: ['8.8.4.4'], egress: [], log: ['2001:db8::1', '2001:db8::2'] }, 2);
     expect(targets.map((t) => t.ip)).toEqual(['192.0.2.1', '2001:db8::1']);

@@ -19,31 +19,47 @@ export interface ConfigOverrides { listenAddress?: string; webConfigFile?: strin
 /** Parses and validates YAML text; throws ConfigError naming every bad field. */
 export function parseConfig(text: string, source = 'config', usualLogs: readonly LogSource[] = []): Config {
   if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) throw new ConfigError(source, [`(file): larger than ${MAX_CONFIG_BYTES} bytes`]);
+  const large = text.length >= LARGE_CONFIG_CHARS;
+  const config = validate(yamlValue(text, source), source, usualLogs, large);
+  if (large) collectGarbage(true);
+  return config;
+}
+
+/** The YAML text as plain values; throws ConfigError on a YAML error or too many targets. */
+function yamlValue(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`));
   }
   const tooMany = targetCountProblem(doc);
   if (tooMany !== null) throw new ConfigError(source, [tooMany]);
-  let input: unknown;
   try {
-    input = doc.toJS({ maxAliasCount: 100 }) ?? {};
+    return doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (err) {
     throw new ConfigError(source, [`${firstAliasField(doc)}: YAML: ${(err as Error).message}`]);
   }
+}
+
+/** Validates the plain values against the schema (after collecting the YAML document when the text is large). */
+function validate(input: unknown, source: string, usualLogs: readonly LogSource[], large: boolean): Config {
+  if (large) collectGarbage(false);
   const parsed = configSchema(usualLogs).safeParse(input);
   if (!parsed.success) throw new ConfigError(source, describeIssues(parsed.error.issues, input));
-  if (text.length >= LARGE_CONFIG_CHARS) collectGarbage();
   return parsed.data;
 }
 
 /**
  * A full garbage collection, when Node runs with --expose-gc (one of NODE_FLAGS). The yaml library's document
- * model of a large config (10,000 targets) is about 40 MiB of garbage once parsed; collected now, the probe
- * cycles that follow reuse that heap instead of growing it.
+ * model of a large config (10,000 targets) is tens of MiB: collected before validation, the heap need not hold
+ * the document, the plain values and the config at once. With reduceMemory, V8's "last-resort" collection
+ * follows, which gives freed pages back to the system: Node 24's V8 otherwise keeps about 40 MiB of them
+ * pooled. Node 20's V8 does not know that option (and collects little when given options), so plain gc() comes first.
  */
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+function collectGarbage(reduceMemory: boolean): void {
+  const gc = (globalThis as { gc?: (options?: object) => void }).gc;
+  if (gc === undefined) return;
+  gc();
+  if (reduceMemory) gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /** Reads a config file (or the defaults when path is null) and applies command-line overrides. */

@@ -9,7 +9,7 @@ import { CycleScheduler } from '../probe/scheduler.js';
 import type { ProbeResult, ProbeStatus } from '../probe/types.js';
 import { egressAddresses } from '../targets/egress.js';
 import { interfaceAddresses } from '../targets/interfaces.js';
-import { makeTarget, mergeTargets } from '../targets/target-set.js';
+import { configuredTargets, makeTarget, mergeTargets } from '../targets/target-set.js';
 import type { Target } from '../targets/target.js';
 import { AuthRunner } from './auth-runner.js';
 
@@ -56,10 +56,13 @@ export class ProbeRunner {
   /** The running cycle's resolver, cancelled by stop() so that queries in flight end now, not at their timeout. */
   private resolver: Resolver | null = null;
   private readonly auth: AuthRunner;
+  /** The configured targets, made once per config so that a cycle reuses them. */
+  private configured: Map<string, Target>;
 
   constructor(private config: Config, private readonly learned: () => string[], private readonly events: ProbeEvents, private readonly logger: Logger,
     private readonly debounceMs = PROBE_SOON_DEBOUNCE_MS, private readonly interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces) {
     this.auth = new AuthRunner(logger);
+    this.configured = configuredTargets(config.targets);
     this.scheduler = new CycleScheduler(() => this.cycle(), () => {
       this.logger.warn('probe cycle skipped: the previous cycle is still running');
       this.events.skipped();
@@ -77,6 +80,7 @@ export class ProbeRunner {
   reload(config: Config): void {
     const rescheduled = config.probe.schedule !== this.config.probe.schedule;
     this.config = config;
+    this.configured = configuredTargets(config.targets);
     if (rescheduled) this.scheduler.start(config.probe.schedule, false);
   }
 
@@ -219,12 +223,13 @@ export class ProbeRunner {
       interface: config.discover.interfaces ? interfaceAddresses(this.interfaces()) : [],
       egress: config.discover.egress ? await egressAddresses(config.discover.egressDestinations) : [],
       log: config.discover.fromLogs ? this.learned() : [],
-    }, config.limits.maxTargets);
+    }, config.limits.maxTargets, (ip) => this.states.get(ip)?.target ?? this.configured.get(ip));
     if (dropped > 0) this.logger.warn('targets beyond limits.max_targets are not probed', { dropped });
     const next = new Map<string, TargetState>();
     for (const target of targets) {
       const old = this.states.get(target.ip);
-      next.set(target.ip, old ? { ...old, target } : { target, result: null, endedAtMs: null, lastDefinite: null });
+      if (old) old.target = target;
+      next.set(target.ip, old ?? { target, result: null, endedAtMs: null, lastDefinite: null });
     }
     this.states.clear();
     for (const [ip, s] of next) this.states.set(ip, s);

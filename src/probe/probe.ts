@@ -28,5 +28,5 @@ export async function probeIp(target: ProbeTarget, resolver: Resolver): Promise<
   }
   const outcomes = await lookupTarget(normalized.ip, normalized.family, resolver);
   const decided = verdict(outcomes, normalized.ip, helo);
-  return { ip: normalized.ip, family: normalized.family, ...decided, helo, duration_seconds: seconds(start) };
+  return { ip: normalized.ip === target.ip ? target.ip : normalized.ip, family: normalized.family, ...decided, helo, duration_seconds: seconds(start) };
 }

@@ -62,7 +62,9 @@ export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | nul
     if (list) list.push(outcome);
     else byName.set(key, [outcome]);
   }
-  const forward: Record<string, string[]> = {};
+  // Keyed by PTR names, which differ per target: a null-prototype object is a dictionary from the start, so V8
+  // does not create (and keep) a hidden class for each new name.
+  const forward = Object.create(null) as Record<string, string[]>;
   const confirmed: string[] = [];
   const elsewhere: string[] = [];
   const failed: { name: string; reason: string }[] = [];
@@ -82,11 +84,12 @@ export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | nul
   }
 
   if (confirmed.length > 0) {
+    // The results are kept until the next probe: copies of exact length, not the pushed arrays with spare room.
     const wanted = helo === null ? '' : normalizeHostname(helo);
     if (wanted !== '' && !confirmed.includes(wanted)) {
-      return result('helo_mismatch', `HELO ${helo} is not a confirmed PTR name (confirmed: ${confirmed.join(', ')})`, names, forward, confirmed);
+      return result('helo_mismatch', `HELO ${helo} is not a confirmed PTR name (confirmed: ${confirmed.join(', ')})`, names, forward, confirmed.slice());
     }
-    return result('pass', null, names, forward, confirmed);
+    return result('pass', null, names, forward, confirmed.slice());
   }
   const first = failed[0];
   if (first) return result('temperror', `${rrType} lookup of ${first.name} failed: ${first.reason}`, names, forward);

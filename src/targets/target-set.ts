@@ -17,8 +17,9 @@ export interface SourceAddresses {
  * first of config, egress, log, interface (the most telling for an operator). Configured and
  * log-learned IPs are always probed (someone said they send mail); discovered ones only when their
  * kind is routable. Beyond maxTargets, later sources are dropped; `dropped` says how many.
+ * A target that `known` returns with the same helo and source is reused rather than made again.
  */
-export function mergeTargets(sources: SourceAddresses, maxTargets: number): { targets: Target[]; dropped: number } {
+export function mergeTargets(sources: SourceAddresses, maxTargets: number, known: (ip: string) => Target | undefined = () => undefined): { targets: Target[]; dropped: number } {
   const byIp = new Map<string, Target>();
   let dropped = 0;
   for (const source of SOURCES) {
@@ -29,10 +30,16 @@ export function mergeTargets(sources: SourceAddresses, maxTargets: number): { ta
         dropped++;
         continue;
       }
-      byIp.set(ip, makeTarget(ip, helo, source));
+      const old = known(ip);
+      byIp.set(ip, old !== undefined && old.helo === helo && old.source === source ? old : makeTarget(ip, helo, source));
     }
   }
   return { targets: [...byIp.values()], dropped };
+}
+
+/** The configured addresses as targets, by IP. */
+export function configuredTargets(config: readonly ConfiguredAddress[]): Map<string, Target> {
+  return new Map(config.map(({ ip, helo }) => [ip, makeTarget(ip, helo, 'config')]));
 }
 
 /** A target from one source: configured and log-learned IPs are always probed, discovered ones when routable. */
