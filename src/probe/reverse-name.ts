@@ -1,19 +1,25 @@
 import ipaddr from 'ipaddr.js';
-import { ipVersion } from '../targets/ipv6-text.js';
+import { HEX_CODES, ipVersion, isMappedGroups } from '../targets/ipv6-text.js';
 
-const HEX = '0123456789abcdef';
+const IP6_ARPA = [...'ip6.arpa'].map((c) => c.charCodeAt(0));
+/** 32 nibbles, each followed by a dot, then "ip6.arpa", as ASCII bytes. */
+const nameBytes = Buffer.alloc(64 + IP6_ARPA.length, '.');
+nameBytes.set(IP6_ARPA, 64);
 
 /** The reverse-zone name of an IP address: "25.2.0.192.in-addr.arpa" or the 32 nibbles under "ip6.arpa"; throws on a non-IP. */
 export function reverseName(ip: string): string {
   const { version, groups } = ipVersion(ip);
   if (version === 4) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
-  if (groups !== null && !(groups[5] === 0xffff && groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0)) {
-    let name = '';
-    for (let i = 7; i >= 0; i--) {
+  if (groups !== null && !isMappedGroups(groups)) {
+    // One flat string from bytes: a concatenation would build 60 intermediate strings, flattened again for c-ares.
+    for (let i = 7, at = 0; i >= 0; i--, at += 8) {
       const g = groups[i]!;
-      name += `${HEX[g & 15]}.${HEX[(g >> 4) & 15]}.${HEX[(g >> 8) & 15]}.${HEX[g >> 12]}.`;
+      nameBytes[at] = HEX_CODES[g & 15]!;
+      nameBytes[at + 2] = HEX_CODES[(g >> 4) & 15]!;
+      nameBytes[at + 4] = HEX_CODES[(g >> 8) & 15]!;
+      nameBytes[at + 6] = HEX_CODES[g >> 12]!;
     }
-    return `${name}ip6.arpa`;
+    return nameBytes.toString('latin1');
   }
   let addr = ipaddr.parse(ip);
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { formatIpv6, ipVersion } from './ipv6-text.js';
+import { formatIpv6, ipVersion, isMappedGroups } from './ipv6-text.js';
 
 /** Address family label used in metrics. */
 export type Family = 'ipv4' | 'ipv6';
@@ -39,9 +39,9 @@ export function normalizeIp(text: string): NormalizedIp | null {
   // net.isIP accepts IPv4 only in dotted decimal without leading zeros, which is already the normal form.
   if (version === 4) return { ip: s, family: 'ipv4' };
   if (groups !== null) {
-    const mapped = groups[5] === 0xffff && groups.slice(0, 5).every((g) => g === 0);
-    if (!mapped) return { ip: formatIpv6(groups), family: 'ipv6' };
-    const [hi = 0, lo = 0] = groups.slice(6);
+    if (!isMappedGroups(groups)) return { ip: formatIpv6(groups), family: 'ipv6' };
+    const hi = groups[6]!;
+    const lo = groups[7]!;
     return { ip: [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.'), family: 'ipv4' };
   }
   let addr = ipaddr.parse(s);

@@ -8,14 +8,15 @@ import { isIP } from 'node:net';
 
 /** The eight groups of a valid IPv6 text made of hex groups and at most one "::"; null for any other form. */
 export function ipv6Groups(text: string): number[] | null {
-  const head: number[] = [];
-  const tail: number[] = [];
-  let groups = head;
+  const groups = [0, 0, 0, 0, 0, 0, 0, 0];
+  let count = 0;
+  /** Where "::" stands (the number of groups before it), -1 when there is none. */
+  let gap = -1;
   let value = 0;
   let digits = 0;
   let i = 0;
   if (text.startsWith('::')) {
-    groups = tail;
+    gap = 0;
     i = 2;
   }
   for (; i <= text.length; i++) {
@@ -29,25 +30,32 @@ export function ipv6Groups(text: string): number[] | null {
     if (c !== 58 && c !== -1) return null;
     if (digits === 0) {
       // An empty group is only the end of a text that ends in "::" (or is "::").
-      if (c === -1 && groups === tail && tail.length === 0 && text.endsWith('::')) break;
+      if (c === -1 && gap === count && text.endsWith('::')) break;
       return null;
     }
-    groups.push(value);
+    if (count === 8) return null;
+    groups[count++] = value;
     value = 0;
     digits = 0;
     if (c === 58 && text.charCodeAt(i + 1) === 58) {
-      if (groups === tail) return null;
-      groups = tail;
+      if (gap >= 0) return null;
+      gap = count;
       i++;
       if (i + 1 === text.length) break;
     }
   }
-  const missing = 8 - head.length - tail.length;
-  if (groups === head ? missing !== 0 : missing < 1) return null;
-  const all = head;
-  for (let k = 0; k < missing; k++) all.push(0);
-  for (const g of tail) all.push(g);
-  return all;
+  if (gap < 0) return count === 8 ? groups : null;
+  if (count > 7) return null;
+  // Move the groups after "::" to the end and zero the ones it stands for.
+  const missing = 8 - count;
+  for (let k = count - 1; k >= gap; k--) groups[k + missing] = groups[k]!;
+  for (let k = gap; k < gap + missing; k++) groups[k] = 0;
+  return groups;
+}
+
+/** True for the groups of an IPv4-mapped address (::ffff:0:0/96, RFC 4291 section 2.5.5.2). */
+export function isMappedGroups(groups: readonly number[]): boolean {
+  return groups[5] === 0xffff && groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0;
 }
 
 /**
@@ -58,6 +66,12 @@ export function ipVersion(text: string): { version: 0 | 4 | 6; groups: number[] 
   const groups = text.includes(':') ? ipv6Groups(text) : null;
   return { version: groups === null ? (isIP(text) as 0 | 4 | 6) : 6, groups };
 }
+
+/** ASCII codes of the lowercase hex digits. */
+export const HEX_CODES = [...'0123456789abcdef'].map((c) => c.charCodeAt(0));
+const COLON = 58;
+/** Room for the longest RFC 5952 text, as ASCII bytes: eight groups of four digits and seven colons. */
+const textBytes = Buffer.alloc(39);
 
 /** RFC 5952 section 4: lowercase, no leading zeros, the longest run (the first of equals) of two or more zero groups as "::". */
 export function formatIpv6(groups: readonly number[]): string {
@@ -76,11 +90,28 @@ export function formatIpv6(groups: readonly number[]): string {
     }
     i = j;
   }
-  const hex = (from: number, to: number): string => {
-    let text = '';
-    for (let i = from; i < to; i++) text += i === from ? groups[i]!.toString(16) : `:${groups[i]!.toString(16)}`;
-    return text;
-  };
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
+  // Written as bytes and made into one flat string: no intermediate strings per group.
+  if (bestStart < 0) return bytesText(writeGroups(groups, 0, 8, 0));
+  let at = writeGroups(groups, 0, bestStart, 0);
+  textBytes[at++] = COLON;
+  textBytes[at++] = COLON;
+  return bytesText(writeGroups(groups, bestStart + bestLength, 8, at));
+}
+
+/** Writes groups[from..to) as hex without leading zeros, colon-separated, into textBytes at `at`; returns the new end. */
+function writeGroups(groups: readonly number[], from: number, to: number, at: number): number {
+  for (let i = from; i < to; i++) {
+    if (i > from) textBytes[at++] = COLON;
+    const g = groups[i]!;
+    if (g >= 0x1000) textBytes[at++] = HEX_CODES[g >> 12]!;
+    if (g >= 0x100) textBytes[at++] = HEX_CODES[(g >> 8) & 15]!;
+    if (g >= 0x10) textBytes[at++] = HEX_CODES[(g >> 4) & 15]!;
+    textBytes[at++] = HEX_CODES[g & 15]!;
+  }
+  return at;
+}
+
+/** The first `length` bytes of textBytes as a string. */
+function bytesText(length: number): string {
+  return textBytes.toString('latin1', 0, length);
 }
