@@ -39,7 +39,7 @@ const FAMILY_TEXT: readonly FamilyText[] = [
   (s) => s.status === null || s.lastDefinite === null ? '' : DEFINITE.map((st) => `ptr_probe_last_definite_status{${s.base},status="${st}"} ${st === s.lastDefinite ? 1 : 0}\n`).join(''),
   (s) => s.status === null ? '' : `ptr_probe_duration_seconds{${s.base}} ${s.durationSeconds}\n`,
   (s) => s.status === null ? '' : `ptr_probe_timestamp_seconds{${s.base}} ${s.endedAtMs / 1000}\n`,
-  (s) => STATUSES.map((st, i) => (s.counts[i] ?? 0) > 0 ? `ptr_probes_total{${s.base},status="${st}"} ${s.counts[i]}\n` : '').join(''),
+  (s) => STATUSES.map((st, i) => s.counts[i]! > 0 ? `ptr_probes_total{${s.base},status="${st}"} ${s.counts[i]}\n` : '').join(''),
   (s, max) => s.ptr.map((n) => `ptr_hostname_info{${s.base},hostname="${esc(labelValue(n, max))}",confirmed="${s.confirmed.includes(n)}"} 1\n`).join(''),
   ({ base, target: t }) => t === null ? '' : `ptr_target_info{${base},source="${esc(t.source)}",kind="${esc(t.kind)}",helo="${esc(t.helo ?? '')}"} 1\n`,
 ];
