@@ -92,6 +92,22 @@ describe('doctor', () => {
     expect(lines.at(-1)).toMatch(/^Mail to Gmail over IPv6 will be refused: /);
   });
 
+  it('reads every file a glob log path matches now, in a folder with spaces and parentheses', async () => {
+    const daily = join(dir, 'daily (out)');
+    mkdirSync(daily);
+    const line = (ip: string): string => `${new Date().toISOString()} mx postfix/smtp[1234]: 4ABC00003: to=<a@gmail.com>, relay=${GMAIL}:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host ${GMAIL} said: ${REPLY.replace('::27', ip)} (in reply to end of DATA command))\n`;
+    writeFileSync(join(daily, 'mail-2026-12-01 (out).log'), line('::31'));
+    writeFileSync(join(daily, 'mail-2026-12-02 (out).log'), line('::32'));
+    writeFileSync(join(daily, 'mail-2026-12-02 (in).log'), line('::33'));
+    const file = config('glob.yml', ['targets: []', `logs: [{ path: ${JSON.stringify(join(daily, 'mail-* (out).log'))} }]`]);
+    const r = await runCli(['doctor', '--config', file, '--json', '--postfix-config', join(dir, 'no-postfix'), '--exim-config', join(dir, 'no-exim.conf')]);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout) as DoctorJson;
+    expect(j.rejections?.totals).toEqual({ rejections: 2, ptr_related: 2 });
+    expect(j.targets.map((t) => [t.ip, t.status]).sort()).toEqual([['2001:db8::31', 'no_ptr'], ['2001:db8::32', 'no_ptr']]);
+    expect(r.code).toBe(1);
+  });
+
   it('on a clean setup: exit 0 and no problem', async () => {
     const file = config('clean.yml', ['targets: [{ ip: 192.0.2.25 }]', 'domains: [{ name: example.org }]', 'logs: []']);
     const r = await runCli(['doctor', '--config', file, '--json', '--postfix-config', join(dir, 'no-postfix'), '--exim-config', join(dir, 'no-exim.conf')]);
