@@ -424,13 +424,15 @@ async function childMain(args: string[]): Promise<void> {
       const zones = nsdZones(zoneRecords(benchTargets(Number(rest[0] ?? TARGETS))));
       const started = await Promise.all(Array.from({ length: Number(rest[1] ?? 1) }, () => startNsd({ zones })));
       console.log(started.map((s) => s.address).join(','));
-      process.once('SIGINT', () => void Promise.all(started.map((s) => s.stop())).then(() => process.exit(0)));
+      const stop = (): void => void Promise.all(started.map((s) => s.stop())).then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     } else if (role === 'prober') {
       const figures = await measureProber(rest[0] ?? '', Number(rest[1] ?? 32), Number(rest[2] ?? TARGETS));
       if (process.send) process.send({ type: 'figures', figures }, () => process.disconnect());
       else console.log(JSON.stringify(figures, null, 2));
     } else {
-      throw new Error(`unknown role ${JSON.stringify(role)}: use dns-server COUNT or prober SERVER CONCURRENCY COUNT`);
+      throw new Error(`unknown role ${JSON.stringify(role)}: use dns-server COUNT, nsd COUNT SERVERS or prober SERVER CONCURRENCY COUNT`);
     }
   } catch (error) {
     const message = error instanceof Error ? error.stack ?? error.message : String(error);
