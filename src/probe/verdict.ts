@@ -31,8 +31,9 @@ function forwardAddresses(found: readonly Outcome[], target: string): string[] {
 }
 
 /**
- * Decides the probe status from the raw lookup outcomes of a target ip (forward-confirmed reverse DNS,
- * RFC 8601 section 3 "iprev"). Only the names checkedPtrNames picks count; more are reported in ptr_skipped.
+ * Decides the probe status from the raw lookup outcomes of a target ip, written as normalizeIp writes it
+ * (forward-confirmed reverse DNS, RFC 8601 section 3 "iprev"). Only the names checkedPtrNames picks count;
+ * more are reported in ptr_skipped.
  * With several PTR names the ip passes when at least one name resolves back to it; forward addresses are
  * compared after normalizeIp, so "::ffff:", uppercase or uncompressed forms match. A temporary error on the
  * PTR lookup is temperror; on a forward lookup it is temperror only when no other name confirms (one
@@ -41,8 +42,7 @@ function forwardAddresses(found: readonly Outcome[], target: string): string[] {
  * helo (case-insensitive, trailing dot ignored) is compared with the CONFIRMED names only: FCrDNS passing
  * with no confirmed name equal to helo is helo_mismatch.
  */
-export function verdict(outcomes: LookupOutcomes, ip: string, helo: string | null): Verdict {
-  const target = normalizeIp(ip)?.ip ?? ip;
+export function verdict(outcomes: LookupOutcomes, target: string, helo: string | null): Verdict {
   const rrType = target.includes(':') ? 'AAAA' : 'A';
   const { ptr } = outcomes;
   const { names, skipped } = ptr.kind === 'answer' ? checkedPtrNames(ptr.values) : { names: [], skipped: 0 };
