@@ -28,5 +28,6 @@ export async function probeIp(target: ProbeTarget, resolver: Resolver): Promise<
   }
   const outcomes = await lookupTarget(normalized.ip, normalized.family, resolver);
   const decided = verdict(outcomes, normalized.ip, helo);
+  // The target's own string when they are equal: a kept result then holds no second copy of it.
   return { ip: normalized.ip === target.ip ? target.ip : normalized.ip, family: normalized.family, ...decided, helo, duration_seconds: seconds(start) };
 }
