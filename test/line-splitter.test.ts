@@ -30,10 +30,23 @@ describe('LineSplitter', () => {
     expect(s.push(bytes.subarray(4))).toEqual(['é€']);
   });
 
-  it('turns bytes that are not UTF-8 (Windows-1252 0xE9) into U+FFFD and goes on', () => {
+  it('reads bytes that are not UTF-8 as Windows-1252 (0xE9 é, 0x93 0x94 quotes, 0x80 euro) and goes on', () => {
     const s = new LineSplitter();
-    const lines = s.push(Buffer.concat([b('caf'), Buffer.from([0xe9]), b(' ok\nnext\n')]));
-    expect(lines).toEqual(['caf\uFFFD ok', 'next']);
+    const lines = s.push(Buffer.concat([b('caf'), Buffer.from([0xe9]), b(' ok '), Buffer.from([0x93, 0x71, 0x94, 0x20, 0x80]), b('\nnext\n')]));
+    expect(lines).toEqual(['caf\u00e9 ok \u201cq\u201d \u20ac', 'next']);
+  });
+
+  it('keeps a UTF-8 character cut by a chunk boundary whole, also after Windows-1252 bytes and before ASCII', () => {
+    const text = 'Réception – ok 😀 Grüße\n';
+    const utf8 = Buffer.from(text, 'utf8');
+    for (let cut = 1; cut < utf8.length; cut++) {
+      const s = new LineSplitter();
+      expect([...s.push(utf8.subarray(0, cut)), ...s.push(utf8.subarray(cut)), ...s.flush()]).toEqual([text.trimEnd()]);
+    }
+    const mixed = new LineSplitter();
+    const euro = Buffer.from('€', 'utf8');
+    expect(mixed.push(Buffer.concat([Buffer.from([0x41, 0xe9, 0x20]), euro.subarray(0, 2)]))).toEqual([]);
+    expect(mixed.push(Buffer.concat([euro.subarray(2), b(' x\n')]))).toEqual(['A\u00e9 \u20ac x']);
   });
 
   it('flush returns the partial last line once, reset drops it', () => {
@@ -87,7 +100,7 @@ describe('LineSplitter ASCII fast path', () => {
     expect(s.push(Buffer.from('\nplain\n'))).toEqual(['caf\u00e9', 'plain']);
     const t = new LineSplitter();
     expect(t.push(Buffer.from([0x61, 0xc3]))).toEqual([]);
-    expect(t.push(Buffer.from('\n'))).toEqual(['a\ufffd']);
+    expect(t.push(Buffer.from('\n'))).toEqual(['a\u00c3']); // a lone 0xC3 is Windows-1252 Ã
     expect(t.push(Buffer.from('b\n'))).toEqual(['b']);
   });
 });

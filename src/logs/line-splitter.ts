@@ -1,35 +1,32 @@
 import { isAscii } from 'node:buffer';
-import { StringDecoder } from 'node:string_decoder';
+import { Utf8OrWindows1252 } from './windows-1252.js';
 
 /** Default cap on one line; the rest of a longer line is dropped and the cut is counted. */
 export const MAX_LINE_CHARS = 64 * 1024;
 
 /**
  * Turns byte chunks into complete lines. CRLF and LF both end a line; a partial last line waits
- * for its newline. Bytes that are not valid UTF-8 (Windows-1252 from MDaemon) decode to U+FFFD and
- * never stop reading. A line longer than maxLineChars is cut: its head is emitted once, the rest
- * up to the next newline is skipped, and `truncated` counts it.
+ * for its newline. Bytes that are not valid UTF-8 read as Windows-1252 (MDaemon writes its logs in
+ * the Windows code page) and never stop reading. A line longer than maxLineChars is cut: its head is
+ * emitted once, the rest up to the next newline is skipped, and `truncated` counts it.
  */
 export class LineSplitter {
   truncated = 0;
-  private decoder = new StringDecoder('utf8');
+  private decoder = new Utf8OrWindows1252();
   private partial = '';
   private skipping = false;
-  /** The decoder may hold the first bytes of a character split across chunks. */
-  private decoderPending = false;
 
   constructor(private readonly maxLineChars = MAX_LINE_CHARS) {}
 
   /** Feeds a chunk and returns the lines it completed. */
   push(chunk: Buffer): string[] {
-    if (!this.decoderPending && isAscii(chunk)) return this.split(new AsciiText(chunk));
-    this.decoderPending = chunk.length > 0 && chunk[chunk.length - 1]! >= 0x80;
-    return this.split(new DecodedText(this.decoder.write(chunk)));
+    if (!this.decoder.holding && isAscii(chunk)) return this.split(new AsciiText(chunk));
+    return this.split(new DecodedText(this.decoder.push(chunk).toString('utf8')));
   }
 
   /** Returns the partial last line as a line (end of a whole-file read), if any. */
   flush(): string[] {
-    const rest = this.split(new DecodedText(this.decoder.end()));
+    const rest = this.split(new DecodedText(this.decoder.end().toString('utf8')));
     const last = this.skipping ? '' : this.partial;
     this.partial = '';
     this.skipping = false;
@@ -38,8 +35,7 @@ export class LineSplitter {
 
   /** Drops any partial line and decoder state (the file was truncated or replaced). */
   reset(): void {
-    this.decoder = new StringDecoder('utf8');
-    this.decoderPending = false;
+    this.decoder = new Utf8OrWindows1252();
     this.partial = '';
     this.skipping = false;
   }

@@ -5,7 +5,6 @@ import { LineSplitter } from './line-splitter.js';
 import { readMessages } from './mailbox.js';
 import { createLogPipeline } from './pipeline.js';
 import { Aggregator, type ScanFileReport, type ScanReport } from './scan-report.js';
-import { Utf8OrWindows1252 } from './windows-1252.js';
 
 export { formatScanTable, type ScanFileReport, type ScanReport, type ScanRow } from './scan-report.js';
 
@@ -100,7 +99,6 @@ async function scanOne(path: string, dir: boolean, opts: ScanFilesOptions, agg: 
   const pipeline = createLogPipeline(format === 'auto' ? 'auto' : format as Exclude<ScanFormat, 'dsn'>,
     { lenient: format !== 'auto', year: opts.year, scan: true });
   const splitter = new LineSplitter();
-  const decoder = new Utf8OrWindows1252();
   let lines = 0;
   let bytes = 0;
   const feed = (text: string[]): void => {
@@ -111,9 +109,8 @@ async function scanOne(path: string, dir: boolean, opts: ScanFilesOptions, agg: 
   };
   for await (const chunk of chunks) {
     bytes += chunk.length;
-    feed(splitter.push(decoder.push(chunk)));
+    feed(splitter.push(chunk));
   }
-  feed(splitter.push(decoder.end()));
   feed(splitter.flush());
   for (const r of pipeline.end()) agg.add(r);
   return { path, format: pipeline.format, lines, bytes };

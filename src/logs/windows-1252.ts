@@ -14,11 +14,22 @@ const HIGH = [
 export class Utf8OrWindows1252 {
   private pending: Buffer = Buffer.alloc(0);
 
-  /** Converts a chunk; the result is valid UTF-8. */
+  /** True while the first bytes of a character cut off at the end of the last chunk are held back. */
+  get holding(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Converts a chunk; the result is valid UTF-8 and may be a view into the chunk. */
   push(chunk: Buffer): Buffer {
     const buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = Buffer.alloc(0);
     if (isUtf8(buf)) return buf;
+    // Most often the chunk is UTF-8 whose last character continues in the next chunk.
+    const cut = cutCharacterAt(buf);
+    if (cut >= 0 && isUtf8(buf.subarray(0, cut))) {
+      this.pending = Buffer.from(buf.subarray(cut));
+      return buf.subarray(0, cut);
+    }
     const out: number[] = [];
     let i = 0;
     while (i < buf.length) {
@@ -45,6 +56,16 @@ export class Utf8OrWindows1252 {
     for (const b of rest) pushCodePoint(out, decodeByte(b));
     return Buffer.from(out);
   }
+}
+
+/** Where a UTF-8 character that the end of buf cuts off starts (its bytes so far valid), or -1. */
+function cutCharacterAt(buf: Buffer): number {
+  for (let i = buf.length - 1; i >= 0 && i >= buf.length - 3; i--) {
+    const b = buf[i] as number;
+    if (b < 0x80) return -1;
+    if (b >= 0xc0) return sequenceLength(buf, i) === 0 ? i : -1;
+  }
+  return -1;
 }
 
 /** Length of the valid UTF-8 sequence at i, 0 when it is cut off by the end of buf, -1 when invalid. */
