@@ -1,10 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import { HEX_CODES, ipVersion, isMappedGroups } from '../targets/ipv6-text.js';
 
-const IP6_ARPA = [...'ip6.arpa'].map((c) => c.charCodeAt(0));
-/** 32 nibbles, each followed by a dot, then "ip6.arpa", as ASCII bytes. */
-const nameBytes = Buffer.alloc(64 + IP6_ARPA.length, '.');
-nameBytes.set(IP6_ARPA, 64);
+/** 32 nibbles, each followed by a dot, then "ip6.arpa", as ASCII bytes; the nibbles are written per call. */
+const nameBytes = Buffer.from(`${'0.'.repeat(32)}ip6.arpa`, 'latin1');
 
 /** The reverse-zone name of an IP address: "25.2.0.192.in-addr.arpa" or the 32 nibbles under "ip6.arpa"; throws on a non-IP. */
 export function reverseName(ip: string): string {

@@ -68,7 +68,7 @@ export function ipVersion(text: string): { version: 0 | 4 | 6; groups: number[] 
 }
 
 /** ASCII codes of the lowercase hex digits. */
-export const HEX_CODES = [...'0123456789abcdef'].map((c) => c.charCodeAt(0));
+export const HEX_CODES = Buffer.from('0123456789abcdef', 'latin1');
 const COLON = 58;
 /** Room for the longest RFC 5952 text, as ASCII bytes: eight groups of four digits and seven colons. */
 const textBytes = Buffer.alloc(39);
