@@ -1,7 +1,10 @@
-import type { promises as dns } from 'node:dns';
-
 /** The record types the SPF, DKIM and DMARC checks ask for. */
 export type RecordType = 'TXT' | 'MX' | 'A' | 'AAAA' | 'PTR';
+
+/** What the checks query through: `dns.promises.Resolver#resolve`, as createResolver's resolver offers it. */
+export interface RecordResolver {
+  resolve(name: string, type: RecordType): Promise<unknown>;
+}
 
 /**
  * One DNS query with `dns.promises.Resolver#resolve`'s answer shapes (TXT: string[][], MX: {exchange, priority}[],
@@ -22,13 +25,13 @@ export interface CachedLookup {
  * Wraps a resolver in a cache that lives for one probe cycle: each (name, type) is asked once, and every caller gets
  * its own copy of the answer or a fresh Error with the same code (the SPF library annotates the errors it sees).
  */
-export function cachedLookup(resolver: Pick<dns.Resolver, 'resolve'>): CachedLookup {
+export function cachedLookup(resolver: RecordResolver): CachedLookup {
   const cache = new Map<string, Promise<Settled>>();
   const lookup: Lookup = async (name, type) => {
     const key = `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
     let entry = cache.get(key);
     if (!entry) {
-      entry = (resolver.resolve(name, type) as Promise<unknown>).then(
+      entry = resolver.resolve(name, type).then(
         (value): Settled => ({ ok: true, value }),
         (error: unknown): Settled => ({ ok: false, code: errorCode(error), message: String((error as Error)?.message ?? error) }),
       );

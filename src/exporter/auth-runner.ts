@@ -1,6 +1,5 @@
-import type { promises as dns } from 'node:dns';
 import { runAuthChecks } from '../auth/check.js';
-import { cachedLookup } from '../auth/dns.js';
+import { type RecordResolver, cachedLookup } from '../auth/dns.js';
 import { nextSnapshot, type AuthSnapshot } from '../auth/snapshot.js';
 import type { AuthDomain, AuthTarget } from '../auth/types.js';
 import type { Logger } from '../logger.js';
@@ -20,7 +19,7 @@ export class AuthRunner {
   }
 
   /** Checks the probed targets against the configured domains; rejects only on abort. */
-  async run(targets: readonly AuthTarget[], settings: AuthSettings, resolver: dns.Resolver, signal: AbortSignal): Promise<AuthSnapshot> {
+  async run(targets: readonly AuthTarget[], settings: AuthSettings, resolver: RecordResolver, signal: AbortSignal): Promise<AuthSnapshot> {
     const cache = cachedLookup(resolver);
     const cycle = await runAuthChecks(targets, settings.domains, cache.lookup, { maxPairs: settings.maxPairs, concurrency: settings.concurrency, signal });
     if (cycle.skipped > 0) this.logger.warn('(IP, domain) pairs beyond limits.max_auth_pairs are not checked', { skipped: cycle.skipped });

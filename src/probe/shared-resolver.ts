@@ -3,8 +3,7 @@ import type { DnsSettings } from './types.js';
 
 /**
  * Hands out one resolver per DNS settings (servers, timeout, attempts), kept until the settings change:
- * a c-ares channel multiplexes concurrent queries over one socket per server, so requests share its
- * file descriptors instead of opening their own. A replaced resolver is left to finish its queries.
+ * its queries share one socket per server, so requests do not open their own. A replaced resolver is left to finish its queries.
  */
 export class SharedResolver {
   private key = '';
