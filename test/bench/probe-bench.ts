@@ -154,7 +154,7 @@ export async function probeBench(): Promise<void> {
       printFigures(r, isDefault);
       const lost = `UDP receive errors on this host during the run (lost replies, /proc/net/snmp): ${dropped}`;
       if (isDefault) figure(lost, '0', dropped === 0);
-      else note(`${lost}${dropped > 0 ? ' (c-ares retried them after its timeout; verdicts stay exact)' : ''}`);
+      else note(`${lost}${dropped > 0 ? ' (asked again after dns.timeout; verdicts stay exact)' : ''}`);
       curve.push(`${count}x${concurrency}: ${(r.targets / (r.cycleMs / 1000)).toFixed(0)}/s (CPU ${(r.steps.find((s) => s.step === 'cycle 1')?.cpuMs ?? 0).toFixed(0)} ms)`);
       const where = `${count} servers, concurrency ${concurrency}`;
       // Beyond the default, replies the kernel dropped (counted above) may end as temperror after every try: noted, not a broken run.
