@@ -1,3 +1,4 @@
+import { normalizeHostname } from '../targets/hostname.js';
 import { formatIpv6 } from '../targets/ipv6-text.js';
 
 /** The record types the FCrDNS lookups ask for. */
@@ -67,11 +68,8 @@ export function encodeQuery(id: number, name: string, type: QueryType): Buffer {
   return query;
 }
 
-/** Lowercase, without the trailing dot: how names compare (RFC 4343). */
-const canonical = (name: string): string => (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
-
-/** Whether two names are the same name; most replies repeat the name exactly, which needs no copy. */
-const sameName = (a: string, b: string): boolean => a === b || canonical(a) === canonical(b);
+/** Whether two names are the same name (RFC 4343); most replies repeat the name exactly, which needs no copy. */
+const sameName = (a: string, b: string): boolean => a === b || normalizeHostname(a) === normalizeHostname(b);
 
 /** Where names are written while they are read: a name is at most 255 octets, 4 characters each when escaped. */
 const scratch = Buffer.allocUnsafe(1024);

@@ -9,7 +9,7 @@ export function reverseName(ip: string): string {
   const { version, groups } = ipVersion(ip);
   if (version === 4) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
   if (groups !== null && !isMappedGroups(groups)) {
-    // One flat string from bytes: a concatenation would build 60 intermediate strings, flattened again for c-ares.
+    // One flat string from bytes: a concatenation would build 60 intermediate strings, flattened again when sent.
     for (let i = 7, at = 0; i >= 0; i--, at += 8) {
       const g = groups[i]!;
       nameBytes[at] = HEX_CODES[g & 15]!;
